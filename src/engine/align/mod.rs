@@ -1,0 +1,243 @@
+//! Alignment: coarse features and RANSAC on a small pyramid level, NCC refinement at a mid
+//! level and at full resolution, then an optional smooth residual field. Also decides when
+//! two photos are not the same board and refuses to diff them.
+pub mod features;
+pub mod field;
+pub mod ransac;
+pub mod refine;
+
+use crate::engine::error::{EngineError, Result};
+use crate::engine::geometry::Homography;
+use crate::engine::pyramid::fit_gray;
+use field::ResidualField;
+use image::GrayImage;
+use refine::{PatchMatch, RefineParams};
+use serde::{Deserialize, Serialize};
+
+/// The mapping from reference pixels to suspect pixels, with how well it was established.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Alignment {
+    pub suspect_from_reference: Homography,
+    pub field: Option<ResidualField>,
+    pub quality: AlignQuality,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct AlignQuality {
+    /// Feature matches consistent with the coarse homography.
+    pub inliers: usize,
+    pub putative_matches: usize,
+    /// Full-resolution patches that matched, and how many textured patches were tried.
+    pub patches_matched: usize,
+    pub patches_textured: usize,
+    /// RMS distance between refined patch positions and the final mapping, full-res px.
+    pub rms_residual_px: f64,
+    /// Fraction of the reference that maps inside the suspect.
+    pub overlap: f64,
+    pub field_max_px: f64,
+    /// Patch residuals with their positions, for a picture of where alignment is weak.
+    #[serde(default)]
+    pub residuals: Vec<([f32; 2], f32)>,
+}
+
+impl Alignment {
+    pub fn identity(width: u32, height: u32) -> Self {
+        Self {
+            suspect_from_reference: Homography::identity(),
+            field: None,
+            quality: AlignQuality {
+                overlap: overlap_fraction(&Homography::identity(), (width, height), (width, height)),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[inline]
+    pub fn map(&self, pos_in_reference: [f64; 2]) -> [f64; 2] {
+        let p = self.suspect_from_reference.apply(pos_in_reference);
+        match &self.field {
+            Some(f) => {
+                let o = f.offset_at(pos_in_reference);
+                [p[0] + o[0], p[1] + o[1]]
+            }
+            None => p,
+        }
+    }
+}
+
+pub struct AlignProgress<'a> {
+    pub report: &'a (dyn Fn(f32) + Sync),
+    pub cancelled: &'a (dyn Fn() -> bool + Sync),
+}
+
+const MIN_INLIERS: usize = 20;
+const MIN_PATCH_AGREEMENT: f64 = 0.3;
+const MIN_OVERLAP: f64 = 0.25;
+
+pub fn align(reference: &GrayImage, suspect: &GrayImage, progress: &AlignProgress) -> Result<Alignment> {
+    let refuse = |reason: String| EngineError::AlignmentRefused { reason };
+    let cancelled = || if (progress.cancelled)() { Err(EngineError::Cancelled) } else { Ok(()) };
+
+    let coarse_pixels = 1_200_000;
+    let ((ref_c, c_from_ref), (sus_c, c_from_sus)) =
+        rayon::join(|| fit_gray(reference, coarse_pixels), || fit_gray(suspect, coarse_pixels));
+    let params = features::DetectParams {
+        levels: 6,
+        max_keypoints: 5000,
+    };
+    let (kp_ref, kp_sus) = rayon::join(|| features::detect(&ref_c, &params), || features::detect(&sus_c, &params));
+    (progress.report)(0.25);
+    cancelled()?;
+    if kp_ref.len() < 50 {
+        return Err(refuse("the reference image has almost no detail (blank or out of focus?)".into()));
+    }
+    if kp_sus.len() < 50 {
+        return Err(refuse("the suspect image has almost no detail (blank or out of focus?)".into()));
+    }
+    let matches = features::match_descriptors(&kp_ref, &kp_sus, 0.85, 90);
+    let src: Vec<[f64; 2]> = matches.iter().map(|m| kp_ref[m.0].pos).collect();
+    let dst: Vec<[f64; 2]> = matches.iter().map(|m| kp_sus[m.1].pos).collect();
+    let coarse = ransac::ransac_homography(&src, &dst, 3.0, 0x5EED)
+        .filter(|r| r.inliers.len() >= MIN_INLIERS)
+        .ok_or_else(|| {
+            refuse(format!(
+                "no consistent geometric match between the photos ({} candidate feature matches): \
+                 they do not look like the same board",
+                matches.len()
+            ))
+        })?;
+    let inliers = coarse.inliers.len();
+    let c_to_full_sus = c_from_sus.inverse().expect("scale transforms invert");
+    let mut model = c_from_ref.then(&coarse.model).then(&c_to_full_sus);
+    (progress.report)(0.45);
+    cancelled()?;
+
+    let overlap = overlap_fraction(&model, reference.dimensions(), suspect.dimensions());
+    if overlap < MIN_OVERLAP {
+        return Err(refuse(format!(
+            "the photos overlap by only {:.0}% of the reference (need {:.0}%)",
+            overlap * 100.0,
+            MIN_OVERLAP * 100.0
+        )));
+    }
+
+    // Mid level: absorbs the coarse error (several full-res px) with a cheap wide search.
+    let mid_pixels = 3_000_000;
+    if u64::from(reference.width()) * u64::from(reference.height()) > 2 * mid_pixels {
+        let ((ref_m, m_from_ref), (sus_m, m_from_sus)) =
+            rayon::join(|| fit_gray(reference, mid_pixels), || fit_gray(suspect, mid_pixels));
+        let ref_from_m = m_from_ref.inverse().expect("scale transforms invert");
+        let sus_from_m = m_from_sus.inverse().expect("scale transforms invert");
+        let mid_model = ref_from_m.then(&model).then(&m_from_sus);
+        let mid_params = RefineParams {
+            patch: 32,
+            radius: 5,
+            grid: (20, 15),
+            min_ncc: 0.6,
+        };
+        if let Some(r) = refine::refine(&ref_m, &sus_m, mid_model, &mid_params) {
+            model = m_from_ref.then(&r.suspect_from_reference).then(&sus_from_m);
+        }
+    }
+    (progress.report)(0.7);
+    cancelled()?;
+
+    let full_params = RefineParams {
+        patch: 48,
+        radius: 4,
+        grid: (26, 20),
+        min_ncc: 0.6,
+    };
+    let fine = refine::refine(reference, suspect, model, &full_params).ok_or_else(|| {
+        refuse("too few areas of the two photos agree after coarse alignment: they do not look like the same board".into())
+    })?;
+    let agreement = fine.matches.len() as f64 / fine.textured.max(1) as f64;
+    if agreement < MIN_PATCH_AGREEMENT || fine.matches.len() < 12 {
+        return Err(refuse(format!(
+            "only {:.0}% of textured areas match after alignment ({} of {}): the photos do not show the same board",
+            agreement * 100.0,
+            fine.matches.len(),
+            fine.textured
+        )));
+    }
+    model = fine.suspect_from_reference;
+    let (w, h) = reference.dimensions();
+    let mut rms = fine.rms_px;
+    let mut field = None;
+    if rms > 0.25 {
+        if let Some(f) = ResidualField::fit(w, h, &fine.matches, &model) {
+            let rms_with = rms_with_field(&fine.matches, &model, &f);
+            if rms_with < 0.8 * rms {
+                rms = rms_with;
+                field = Some(f);
+            }
+        }
+    }
+    (progress.report)(1.0);
+    let residuals = fine
+        .matches
+        .iter()
+        .map(|m| {
+            let p = map_with(&model, field.as_ref(), m.pos_in_reference);
+            let e = (p[0] - m.pos_in_suspect[0]).hypot(p[1] - m.pos_in_suspect[1]);
+            ([m.pos_in_reference[0] as f32, m.pos_in_reference[1] as f32], e as f32)
+        })
+        .collect();
+    Ok(Alignment {
+        suspect_from_reference: model,
+        quality: AlignQuality {
+            inliers,
+            putative_matches: matches.len(),
+            patches_matched: fine.matches.len(),
+            patches_textured: fine.textured,
+            rms_residual_px: rms,
+            overlap,
+            field_max_px: field.as_ref().map_or(0.0, |f| f.max_offset()),
+            residuals,
+        },
+        field,
+    })
+}
+
+fn map_with(model: &Homography, field: Option<&ResidualField>, p: [f64; 2]) -> [f64; 2] {
+    let q = model.apply(p);
+    match field {
+        Some(f) => {
+            let o = f.offset_at(p);
+            [q[0] + o[0], q[1] + o[1]]
+        }
+        None => q,
+    }
+}
+
+/// RMS over the matches that the robust fit would keep (residual below 2 px).
+fn rms_with_field(matches: &[PatchMatch], model: &Homography, field: &ResidualField) -> f64 {
+    let errs: Vec<f64> = matches
+        .iter()
+        .map(|m| {
+            let p = map_with(model, Some(field), m.pos_in_reference);
+            (p[0] - m.pos_in_suspect[0]).hypot(p[1] - m.pos_in_suspect[1])
+        })
+        .filter(|e| *e < 2.0)
+        .collect();
+    (errs.iter().map(|e| e * e).sum::<f64>() / errs.len().max(1) as f64).sqrt()
+}
+
+/// Fraction of reference pixels (sampled on a grid) whose mapped position lies inside the suspect.
+pub fn overlap_fraction(suspect_from_reference: &Homography, reference: (u32, u32), suspect: (u32, u32)) -> f64 {
+    let n = 64;
+    let mut inside = 0;
+    for j in 0..n {
+        for i in 0..n {
+            let p = [
+                (i as f64 + 0.5) / n as f64 * reference.0 as f64,
+                (j as f64 + 0.5) / n as f64 * reference.1 as f64,
+            ];
+            let q = suspect_from_reference.apply(p);
+            if q[0] >= 0.0 && q[1] >= 0.0 && q[0] <= suspect.0 as f64 - 1.0 && q[1] <= suspect.1 as f64 - 1.0 {
+                inside += 1;
+            }
+        }
+    }
+    inside as f64 / (n * n) as f64
+}

@@ -1,0 +1,191 @@
+//! Sub-pixel refinement by normalised cross-correlation of a grid of patches. The suspect
+//! is warped into the reference frame patch by patch with the current homography, so any
+//! rotation or scale is already undone and only a small shift remains to be found.
+use crate::engine::geometry::{fit_homography, Homography};
+use crate::engine::sample::bilinear_gray;
+use image::GrayImage;
+use rayon::prelude::*;
+
+pub struct RefineParams {
+    pub patch: usize,
+    pub radius: usize,
+    pub grid: (usize, usize),
+    pub min_ncc: f64,
+}
+
+/// A reference point and where the refinement found it in the suspect.
+#[derive(Clone, Copy, Debug)]
+pub struct PatchMatch {
+    pub pos_in_reference: [f64; 2],
+    pub pos_in_suspect: [f64; 2],
+    pub ncc: f64,
+}
+
+pub struct RefineOutcome {
+    pub suspect_from_reference: Homography,
+    pub matches: Vec<PatchMatch>,
+    /// Patches with enough texture that landed inside the suspect.
+    pub textured: usize,
+    pub rms_px: f64,
+}
+
+pub fn refine(
+    reference: &GrayImage,
+    suspect: &GrayImage,
+    initial: Homography,
+    params: &RefineParams,
+) -> Option<RefineOutcome> {
+    let mut model = initial;
+    let mut last = None;
+    for _ in 0..2 {
+        let (matches, textured) = match_grid(reference, suspect, &model, params);
+        let fitted = robust_fit(&matches)?;
+        model = fitted.0;
+        last = Some(RefineOutcome {
+            suspect_from_reference: model,
+            rms_px: fitted.1,
+            matches,
+            textured,
+        });
+    }
+    last
+}
+
+fn match_grid(reference: &GrayImage, suspect: &GrayImage, model: &Homography, p: &RefineParams) -> (Vec<PatchMatch>, usize) {
+    let (w, h) = reference.dimensions();
+    let half = (p.patch / 2 + p.radius + 1) as f64;
+    let centres: Vec<[f64; 2]> = (0..p.grid.1)
+        .flat_map(|j| {
+            (0..p.grid.0).map(move |i| {
+                [
+                    (half + (i as f64 + 0.5) / p.grid.0 as f64 * (w as f64 - 2.0 * half)).round(),
+                    (half + (j as f64 + 0.5) / p.grid.1 as f64 * (h as f64 - 2.0 * half)).round(),
+                ]
+            })
+        })
+        .collect();
+    let results: Vec<Option<Option<PatchMatch>>> = centres
+        .par_iter()
+        .map(|c| match_patch(reference, suspect, model, *c, p))
+        .collect();
+    let textured = results.iter().filter(|r| r.is_some()).count();
+    (results.into_iter().flatten().flatten().collect(), textured)
+}
+
+/// None: the patch is flat or falls outside the suspect. Some(None): textured but no
+/// reliable match (occluded, changed, or the images differ).
+fn match_patch(
+    reference: &GrayImage,
+    suspect: &GrayImage,
+    model: &Homography,
+    centre: [f64; 2],
+    p: &RefineParams,
+) -> Option<Option<PatchMatch>> {
+    let n = p.patch;
+    let r = p.radius;
+    let win = n + 2 * r;
+    let (cx, cy) = (centre[0] as i64 - (n / 2) as i64, centre[1] as i64 - (n / 2) as i64);
+    let mut ref_patch = vec![0f64; n * n];
+    for y in 0..n {
+        for x in 0..n {
+            ref_patch[y * n + x] = reference.get_pixel((cx + x as i64) as u32, (cy + y as i64) as u32)[0] as f64;
+        }
+    }
+    let mean = ref_patch.iter().sum::<f64>() / (n * n) as f64;
+    ref_patch.iter_mut().for_each(|v| *v -= mean);
+    let ref_norm = ref_patch.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if ref_norm / (n as f64) < 4.0 {
+        return None;
+    }
+    let mut window = vec![0f64; win * win];
+    for y in 0..win {
+        for x in 0..win {
+            let pos = [(cx - r as i64 + x as i64) as f64, (cy - r as i64 + y as i64) as f64];
+            let q = model.apply(pos);
+            window[y * win + x] = bilinear_gray(suspect, q[0], q[1])? as f64;
+        }
+    }
+    let side = 2 * r + 1;
+    let mut scores = vec![f64::MIN; side * side];
+    for dy in 0..side {
+        for dx in 0..side {
+            let (mut sum, mut sum2, mut cross) = (0.0, 0.0, 0.0);
+            for y in 0..n {
+                let row = &window[(y + dy) * win + dx..(y + dy) * win + dx + n];
+                let refrow = &ref_patch[y * n..(y + 1) * n];
+                for (a, b) in row.iter().zip(refrow) {
+                    sum += a;
+                    sum2 += a * a;
+                    cross += a * b;
+                }
+            }
+            let var = sum2 - sum * sum / (n * n) as f64;
+            scores[dy * side + dx] = if var > 1e-9 { cross / (var.sqrt() * ref_norm) } else { 0.0 };
+        }
+    }
+    let (best, &peak) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
+    let (bx, by) = (best % side, best / side);
+    if peak < p.min_ncc || bx == 0 || by == 0 || bx == side - 1 || by == side - 1 {
+        return Some(None);
+    }
+    let parabola = |a: f64, b: f64, c: f64| {
+        let denom = a - 2.0 * b + c;
+        if denom.abs() < 1e-12 {
+            0.0
+        } else {
+            (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
+        }
+    };
+    let sx = parabola(scores[by * side + bx - 1], peak, scores[by * side + bx + 1]);
+    let sy = parabola(scores[(by - 1) * side + bx], peak, scores[(by + 1) * side + bx]);
+    let shift = [bx as f64 - r as f64 + sx, by as f64 - r as f64 + sy];
+    Some(Some(PatchMatch {
+        pos_in_reference: centre,
+        pos_in_suspect: model.apply([centre[0] + shift[0], centre[1] + shift[1]]),
+        ncc: peak,
+    }))
+}
+
+/// Weighted least squares with Tukey weights, so that patches on a changed part or a
+/// repeated pattern do not bend the fit. Returns the model and the inlier RMS in px.
+pub fn robust_fit(matches: &[PatchMatch]) -> Option<(Homography, f64)> {
+    if matches.len() < 8 {
+        return None;
+    }
+    let src: Vec<[f64; 2]> = matches.iter().map(|m| m.pos_in_reference).collect();
+    let dst: Vec<[f64; 2]> = matches.iter().map(|m| m.pos_in_suspect).collect();
+    let mut weights = vec![1.0; src.len()];
+    let mut model = fit_homography(&src, &dst, None)?;
+    for _ in 0..5 {
+        let res = residuals(&model, &src, &dst);
+        let mut sorted = res.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let c = (4.0 * 1.4826 * median).max(0.5);
+        for (w, r) in weights.iter_mut().zip(&res) {
+            let u = r / c;
+            *w = if u < 1.0 { (1.0 - u * u).powi(2) } else { 0.0 };
+        }
+        if weights.iter().filter(|w| **w > 0.0).count() < 8 {
+            return None;
+        }
+        model = fit_homography(&src, &dst, Some(&weights))?;
+    }
+    let res = residuals(&model, &src, &dst);
+    let (sum, count) = res
+        .iter()
+        .zip(&weights)
+        .filter(|(_, w)| **w > 0.0)
+        .fold((0.0, 0usize), |a, (r, _)| (a.0 + r * r, a.1 + 1));
+    Some((model, (sum / count.max(1) as f64).sqrt()))
+}
+
+pub fn residuals(model: &Homography, src: &[[f64; 2]], dst: &[[f64; 2]]) -> Vec<f64> {
+    src.iter()
+        .zip(dst)
+        .map(|(s, d)| {
+            let p = model.apply(*s);
+            ((p[0] - d[0]).powi(2) + (p[1] - d[1]).powi(2)).sqrt()
+        })
+        .collect()
+}

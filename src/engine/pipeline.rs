@@ -1,0 +1,194 @@
+//! One comparison from two decoded photos to regions, with per-stage timing, progress and
+//! cancellation. The working-resolution images and the score map are kept so that a
+//! re-threshold (GUI sliders) never re-aligns.
+use crate::engine::align::{self, AlignProgress, Alignment};
+use crate::engine::diff::{score_map, DiffParams, ScoreMap};
+use crate::engine::error::{EngineError, Result};
+use crate::engine::load::{load_rgb, LoadedImage};
+use crate::engine::photometric;
+use crate::engine::pyramid::{fit_dims, resize_rgb, to_gray};
+use crate::engine::regions::{find_regions, DetectSettings};
+use crate::engine::report::Region;
+use crate::engine::warp::{warp_to_work, Warped};
+use image::{GrayImage, RgbImage};
+use std::path::Path;
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Decode,
+    Pyramid,
+    Align,
+    Warp,
+    Diff,
+    Regions,
+    Export,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Decode => "decode",
+            Stage::Pyramid => "pyramid",
+            Stage::Align => "align",
+            Stage::Warp => "warp",
+            Stage::Diff => "diff",
+            Stage::Regions => "regions",
+            Stage::Export => "export",
+        }
+    }
+}
+
+/// Receives progress from worker threads; `cancelled` is polled between stages.
+pub trait Progress: Sync {
+    fn update(&self, stage: Stage, fraction: f32);
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn update(&self, _: Stage, _: f32) {}
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Timings(pub Vec<(Stage, f64)>);
+
+impl Timings {
+    fn time<T>(&mut self, stage: Stage, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.0.push((stage, start.elapsed().as_secs_f64()));
+        out
+    }
+
+    pub fn total(&self) -> f64 {
+        self.0.iter().map(|t| t.1).sum()
+    }
+
+    pub fn as_pairs(&self) -> Vec<(String, f64)> {
+        self.0.iter().map(|(s, t)| (s.label().to_string(), (t * 1000.0).round() / 1000.0)).collect()
+    }
+}
+
+/// Everything a comparison produced. Images are kept for export and the GUI.
+pub struct Comparison {
+    pub reference: RgbImage,
+    pub suspect: RgbImage,
+    pub alignment: Alignment,
+    /// Reference and photometrically normalised, warped suspect at working resolution.
+    pub work_reference: RgbImage,
+    pub work_suspect: Warped,
+    pub score: ScoreMap,
+    pub regions: Vec<Region>,
+    pub settings: DetectSettings,
+    pub ignore: Vec<[u32; 4]>,
+    pub timings: Timings,
+}
+
+impl Comparison {
+    /// Reference pixels per working pixel.
+    pub fn reference_from_work(&self) -> f64 {
+        self.reference.width() as f64 / self.work_reference.width() as f64
+    }
+
+    /// Re-runs only thresholding and region extraction (milliseconds, no re-alignment).
+    /// A changed tolerance recomputes the score map from the cached working images.
+    pub fn redetect(&mut self, settings: DetectSettings, ignore: Vec<[u32; 4]>) {
+        if settings.tolerance_px != self.settings.tolerance_px {
+            self.score = diff_stage(&self.work_reference, &self.work_suspect, &settings);
+        }
+        self.regions = find_regions(&self.score, &self.work_reference, &self.work_suspect.image, &settings, self.reference_from_work(), &ignore);
+        self.settings = settings;
+        self.ignore = ignore;
+    }
+}
+
+pub fn load_pair(reference: &Path, suspect: &Path) -> Result<(LoadedImage, LoadedImage)> {
+    let (r, s) = rayon::join(|| load_rgb(reference), || load_rgb(suspect));
+    Ok((r?, s?))
+}
+
+fn diff_stage(reference: &RgbImage, suspect: &Warped, settings: &DetectSettings) -> ScoreMap {
+    score_map(
+        reference,
+        &suspect.image,
+        &suspect.valid,
+        DiffParams {
+            radius: settings.tolerance_px,
+            edge_tolerance: 0.08,
+        },
+    )
+}
+
+/// Aligns and compares two decoded photos. Alignment failures come back as
+/// [`EngineError::AlignmentRefused`].
+pub fn compare(reference: RgbImage, suspect: RgbImage, settings: DetectSettings, ignore: Vec<[u32; 4]>, progress: &dyn Progress) -> Result<Comparison> {
+    let mut timings = Timings::default();
+    compare_timed(reference, suspect, settings, ignore, progress, &mut timings)
+}
+
+/// As [`compare`], appending stage times to `timings` (which may already hold decode).
+pub fn compare_timed(
+    reference: RgbImage,
+    suspect: RgbImage,
+    settings: DetectSettings,
+    ignore: Vec<[u32; 4]>,
+    progress: &dyn Progress,
+    timings: &mut Timings,
+) -> Result<Comparison> {
+    let check = || if progress.cancelled() { Err(EngineError::Cancelled) } else { Ok(()) };
+    progress.update(Stage::Pyramid, 0.0);
+    let work_pixels = (settings.work_megapixels * 1e6) as u64;
+    let work_dims = fit_dims(reference.dimensions(), work_pixels);
+    let ((ref_gray, sus_gray), work_reference) = timings.time(Stage::Pyramid, || {
+        rayon::join(
+            || rayon::join(|| to_gray(&reference), || to_gray(&suspect)),
+            || {
+                if work_dims == reference.dimensions() {
+                    reference.clone()
+                } else {
+                    resize_rgb(&reference, work_dims.0, work_dims.1).0
+                }
+            },
+        )
+    });
+    check()?;
+    let report = |f: f32| progress.update(Stage::Align, f);
+    let cancelled = || progress.cancelled();
+    let alignment = timings.time(Stage::Align, || {
+        align::align(&ref_gray, &sus_gray, &AlignProgress { report: &report, cancelled: &cancelled })
+    })?;
+    drop((ref_gray, sus_gray));
+    check()?;
+    progress.update(Stage::Warp, 0.0);
+    let mut work_suspect = timings.time(Stage::Warp, || warp_to_work(&suspect, &alignment, reference.dimensions(), work_dims));
+    check()?;
+    progress.update(Stage::Diff, 0.0);
+    let score = timings.time(Stage::Diff, || {
+        photometric::normalise(&work_reference, &mut work_suspect.image, &work_suspect.valid);
+        diff_stage(&work_reference, &work_suspect, &settings)
+    });
+    check()?;
+    progress.update(Stage::Regions, 0.0);
+    let reference_from_work = reference.width() as f64 / work_reference.width() as f64;
+    let regions = timings.time(Stage::Regions, || find_regions(&score, &work_reference, &work_suspect.image, &settings, reference_from_work, &ignore));
+    Ok(Comparison {
+        reference,
+        suspect,
+        alignment,
+        work_reference,
+        work_suspect,
+        score,
+        regions,
+        settings,
+        ignore,
+        timings: std::mem::take(timings),
+    })
+}
+
+/// The valid area of the warped suspect, for callers that need to know coverage.
+pub fn coverage(valid: &GrayImage) -> f64 {
+    valid.as_raw().iter().filter(|v| **v > 0).count() as f64 / valid.as_raw().len().max(1) as f64
+}

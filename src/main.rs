@@ -1,0 +1,22 @@
+//! The `boarddiff` binary: parses the command line and calls the engine. Errors are
+//! reported once, here, with exit code 2 (diff(1) convention: 0 same, 1 different).
+use anyhow::Context;
+use boarddiff::cli::{self, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    let result = match args.command.unwrap_or(Command::Samples) {
+        Command::Compare(c) => cli::compare(&c),
+        Command::Samples => cli::compare_samples(),
+        Command::Synth(s) => cli::synth(&s).map(|_| 0),
+    };
+    match result.context("boarddiff") {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {:#}", e);
+            ExitCode::from(2)
+        }
+    }
+}
