@@ -126,16 +126,17 @@ fn local_gain(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
         .collect();
     // gain and offset per block and channel, NaN where the block has too little data.
     let mut coeff = vec![[[f64::NAN; 2]; 3]; bw * bh];
+    // Light intensity is achromatic: one gain per block from the summed channels is far
+    // steadier than three, and a dark channel (red on green mask) cannot skew it.
     for (b, acc) in stats.iter().enumerate() {
-        for c in 0..3 {
-            let a = acc[c];
-            if a[0] < (BLOCK * BLOCK / 4) as f64 {
-                continue;
-            }
-            let (mr, ms) = (a[1] / a[0], a[3] / a[0]);
-            let gain = ((mr + 1.0) / (ms + 1.0)).clamp(0.5, 2.0);
-            coeff[b][c] = [gain, 0.0];
+        let n = acc[0][0];
+        if n < (BLOCK * BLOCK / 4) as f64 {
+            continue;
         }
+        let sum_r: f64 = acc.iter().map(|a| a[1]).sum();
+        let sum_s: f64 = acc.iter().map(|a| a[3]).sum();
+        let gain = ((sum_r + n) / (sum_s + n)).clamp(0.5, 2.0);
+        coeff[b] = [[gain, 0.0]; 3];
     }
     let smoothed = median_3x3(&coeff, bw, bh);
     let row_len = 3 * w;
