@@ -74,6 +74,9 @@ pub enum SynthCommand {
         /// JPEG quality of the written photos.
         #[arg(long, default_value_t = 90)]
         quality: u8,
+        /// 0 (large parts, strong changes) to 1 (0402 parts, subtle changes).
+        #[arg(long, default_value_t = 0.5)]
+        difficulty: f64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -269,10 +272,14 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
                 write_jpeg(out, &photo, 92)?;
             }
         }
-        SynthCommand::Pair { seed, size, modifications, quality, out } => {
+        SynthCommand::Pair { seed, size, modifications, quality, difficulty, out } => {
             let (w, h) = parse_size(size)?;
+            if !(0.0..=1.0).contains(difficulty) {
+                bail!("--difficulty must be between 0 and 1, got {difficulty}");
+            }
             let mut spec = synth::case::CaseSpec::new(w, h, *seed);
             spec.modifications = *modifications;
+            spec.difficulty = *difficulty;
             spec.kinds = vec![crate::engine::report::RegionKind::Added, crate::engine::report::RegionKind::Altered, crate::engine::report::RegionKind::Removed];
             let case = synth::case::generate(&spec);
             std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;

@@ -245,7 +245,7 @@ impl Layout {
             };
             layout.place(p, &mut rng, 6.0);
         }
-        for _ in 0..rng.below(4) + 4 {
+        for _ in 0..rng.below(5) + 6 {
             let pins = *rng.pick(&[8usize, 8, 14, 16]);
             let p = Part {
                 kind: PartKind::Soic { pins },
@@ -308,7 +308,7 @@ impl Layout {
             };
             layout.place(p, &mut rng, 2.0);
         }
-        for _ in 0..rng.below(8) + 8 {
+        for _ in 0..rng.below(10) + 14 {
             let p = Part {
                 kind: PartKind::Sot23,
                 centre: [0.0; 2],
@@ -324,7 +324,7 @@ impl Layout {
             layout.place(p, &mut rng, 1.5);
         }
         // Rows of decoupling capacitors: the periodic pattern that confuses naive matching.
-        for _ in 0..rng.below(6) + 8 {
+        for _ in 0..rng.below(6) + 12 {
             let size = *rng.pick(&[ChipSize::C0402, ChipSize::C0603]);
             let n = rng.below(5) + 3;
             let pitch = size.mm()[0] * 2.2 * ppm;
@@ -348,7 +348,7 @@ impl Layout {
                 });
             }
         }
-        for _ in 0..rng.below(60) + 90 {
+        for _ in 0..rng.below(80) + 170 {
             let size = *rng.pick(&[ChipSize::C0201, ChipSize::C0402, ChipSize::C0402, ChipSize::C0603, ChipSize::C0603, ChipSize::C0805, ChipSize::C1206]);
             let resistor = rng.chance(0.55);
             let p = Part {

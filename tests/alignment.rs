@@ -1,0 +1,42 @@
+//! Alignment accuracy on generated pairs, including quarter turns and scale changes.
+use boarddiff::engine::align::{align, AlignProgress};
+use boarddiff::engine::geometry::mean_grid_error;
+use boarddiff::engine::pyramid::to_gray;
+use boarddiff::engine::synth::case::{generate, CaseSpec};
+
+fn error_for(spec: &CaseSpec) -> f64 {
+    let case = generate(spec);
+    let progress = AlignProgress { report: &|_| {}, cancelled: &|| false };
+    let a = align(&to_gray(&case.reference), &to_gray(&case.suspect), &progress).expect("aligns");
+    let (w, h) = case.reference.dimensions();
+    mean_grid_error(w, h, 20, |p| case.true_map(p), |p| a.map(p))
+}
+
+#[test]
+fn quarter_turns_align_within_a_pixel() {
+    for turns in 1..4u8 {
+        let mut spec = CaseSpec::new(2000, 1500, 60 + turns as u64);
+        spec.quarter_turns = turns;
+        let err = error_for(&spec);
+        assert!(err < 1.0, "{} degrees: error {err} px", 90 * turns as u32);
+    }
+}
+
+#[test]
+fn scale_and_perspective_align_subpixel() {
+    for (i, scale) in [(0, (0.55, 0.6)), (1, (1.7, 1.8))] {
+        let mut spec = CaseSpec::new(2000, 1500, 70 + i);
+        spec.scale_range = scale;
+        spec.max_tilt_deg = 4.0;
+        let err = error_for(&spec);
+        assert!(err < 0.5, "scale {scale:?}: error {err} px");
+    }
+}
+
+#[test]
+fn lens_distortion_is_absorbed_by_the_residual_field() {
+    let mut spec = CaseSpec::new(2400, 1800, 80);
+    spec.lens_k1 = 0.005;
+    let err = error_for(&spec);
+    assert!(err < 0.6, "error {err} px");
+}

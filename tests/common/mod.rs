@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests: generated cases on disk and the CLI binary.
+#![allow(dead_code)]
+use boarddiff::engine::report::Report;
+use boarddiff::engine::synth::camera::encode_jpeg;
+use boarddiff::engine::synth::case::{generate, Case, CaseSpec};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("boarddiff-it-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Generates a case and writes reference.jpg / suspect.jpg into `dir`.
+pub fn write_case(dir: &Path, spec: &CaseSpec) -> Case {
+    let case = generate(spec);
+    std::fs::write(dir.join("reference.jpg"), encode_jpeg(&case.reference, 92)).unwrap();
+    std::fs::write(dir.join("suspect.jpg"), encode_jpeg(&case.suspect, 92)).unwrap();
+    case
+}
+
+pub fn run(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_boarddiff")).args(args).output().unwrap()
+}
+
+pub fn compare(dir: &Path, reference: &Path, suspect: &Path, extra: &[&str]) -> (Output, Option<Report>) {
+    let out = dir.join("out");
+    let mut args = vec!["compare", "--reference", reference.to_str().unwrap(), "--suspect", suspect.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    let report = std::fs::read_to_string(out.join("report.json")).ok().map(|t| serde_json::from_str(&t).unwrap());
+    (output, report)
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
