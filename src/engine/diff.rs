@@ -46,35 +46,50 @@ pub fn score_map(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage, pa
     let (pr, ps) = rayon::join(|| planes(reference), || planes(suspect));
     // Shrink the valid area so that the neighbourhood never reaches past the warp's edge.
     let valid_inner = min_filter(valid.as_raw(), w, h, r + 2);
-    let channel: Vec<Vec<f32>> = (0..3)
-        .into_par_iter()
-        .map(|c| {
-            let (rc, sc) = (&pr[c], &ps[c]);
-            let (min_s, max_s) = min_max_filter(sc, w, h, r);
-            let (min_r, max_r) = min_max_filter(rc, w, h, r);
-            (0..w * h)
-                .map(|i| {
-                    let (rv, sv) = (rc[i] as i32, sc[i] as i32);
-                    let d1 = (min_s[i] as i32 - rv).max(rv - max_s[i] as i32);
-                    let d2 = (min_r[i] as i32 - sv).max(sv - max_r[i] as i32);
-                    let contrast = (max_r[i] - min_r[i]).max(max_s[i] - min_s[i]) as f32;
-                    (d1.max(d2).max(0) as f32 - params.edge_tolerance * contrast).max(0.0)
-                })
-                .collect()
-        })
-        .collect();
     let noise_sigma = estimate_noise(&pr, &ps, &valid_inner, w, h, r);
     let inv = 1.0 / noise_sigma;
+    let edge = params.edge_tolerance;
     let mut data = vec![0f32; w * h];
-    data.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
-        for (x, out) in row.iter_mut().enumerate() {
-            let i = y * w + x;
+    // Strips of rows with a halo of r: the min/max images never exist at full size, which
+    // keeps the working set in cache and avoids hundreds of MB of short-lived buffers.
+    const STRIP: usize = 32;
+    data.par_chunks_mut(w * STRIP).enumerate().for_each(|(si, out)| {
+        let y0 = si * STRIP;
+        let y1 = (y0 + STRIP).min(h);
+        let (ya, yb) = (y0.saturating_sub(r), (y1 + r).min(h));
+        let rows = y1 - y0;
+        // [channel][min_s, max_s, min_r, max_r], each rows x w.
+        let filtered: Vec<[Vec<u8>; 4]> = (0..3)
+            .map(|c| {
+                let strip_min_max = |plane: &[u8]| {
+                    let src = &plane[ya * w..yb * w];
+                    let (hmin, hmax) = (row_filter(src, w, r, u8::min, 255), row_filter(src, w, r, u8::max, 0));
+                    (column_filter(&hmin, w, y0 - ya, rows, r, u8::min), column_filter(&hmax, w, y0 - ya, rows, r, u8::max))
+                };
+                let (min_s, max_s) = strip_min_max(&ps[c]);
+                let (min_r, max_r) = strip_min_max(&pr[c]);
+                [min_s, max_s, min_r, max_r]
+            })
+            .collect();
+        for (j, o) in out.iter_mut().enumerate() {
+            let i = y0 * w + j;
             if valid_inner[i] == 0 {
                 continue;
             }
-            let s = (channel[0][i].powi(2) + channel[1][i].powi(2) + channel[2][i].powi(2)).sqrt();
+            let mut sum = 0f32;
+            for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
+                let (rv, sv) = (pr[c][i] as i32, ps[c][i] as i32);
+                let d1 = (min_s[j] as i32 - rv).max(rv - max_s[j] as i32);
+                let d2 = (min_r[j] as i32 - sv).max(sv - max_r[j] as i32);
+                let contrast = (max_r[j] - min_r[j]).max(max_s[j] - min_s[j]) as f32;
+                let d = (d1.max(d2).max(0) as f32 - edge * contrast).max(0.0);
+                sum += d * d;
+            }
+            if sum == 0.0 {
+                continue;
+            }
             let specular = metallic(&pr, i) && metallic(&ps, i);
-            *out = s * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
+            *o = sum.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
         }
     });
     ScoreMap {
@@ -143,8 +158,51 @@ pub fn max_filter(src: &[u8], w: usize, h: usize, r: usize) -> Vec<u8> {
     separable(src, w, h, r, |a, b| a.max(b), 0)
 }
 
-fn min_max_filter(src: &[u8], w: usize, h: usize, r: usize) -> (Vec<u8>, Vec<u8>) {
-    rayon::join(|| min_filter(src, w, h, r), || max_filter(src, w, h, r))
+/// Horizontal rank filter of every row of `src`.
+fn row_filter(src: &[u8], w: usize, r: usize, op: impl Fn(u8, u8) -> u8 + Copy, identity: u8) -> Vec<u8> {
+    let mut out = vec![0u8; src.len()];
+    for (line, o) in src.chunks_exact(w).zip(out.chunks_exact_mut(w)) {
+        filter_line(line, o, r, op, identity);
+    }
+    out
+}
+
+fn filter_line(line: &[u8], out: &mut [u8], r: usize, op: impl Fn(u8, u8) -> u8 + Copy, identity: u8) {
+    let w = line.len();
+    let edge = |x: usize| {
+        let (a, b) = (x.saturating_sub(r), (x + r).min(w - 1));
+        line[a..=b].iter().fold(identity, |m, v| op(m, *v))
+    };
+    if w <= 2 * r {
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = edge(x);
+        }
+        return;
+    }
+    for x in (0..r).chain(w - r..w) {
+        out[x] = edge(x);
+    }
+    for (o, win) in out[r..w - r].iter_mut().zip(line.windows(2 * r + 1)) {
+        *o = win.iter().fold(identity, |m, v| op(m, *v));
+    }
+}
+
+/// Vertical rank filter for `rows` output rows starting at row `first` of `src`
+/// (which holds a halo of up to r rows around them).
+fn column_filter(src: &[u8], w: usize, first: usize, rows: usize, r: usize, op: impl Fn(u8, u8) -> u8 + Copy) -> Vec<u8> {
+    let available = src.len() / w;
+    let mut out = vec![0u8; rows * w];
+    for (k, o) in out.chunks_exact_mut(w).enumerate() {
+        let y = first + k;
+        let (a, b) = (y.saturating_sub(r), (y + r).min(available - 1));
+        o.copy_from_slice(&src[a * w..(a + 1) * w]);
+        for yy in a + 1..=b {
+            for (d, s) in o.iter_mut().zip(&src[yy * w..(yy + 1) * w]) {
+                *d = op(*d, *s);
+            }
+        }
+    }
+    out
 }
 
 /// Square-window rank filter as a row pass then a column pass.
@@ -153,13 +211,7 @@ fn separable(src: &[u8], w: usize, h: usize, r: usize, op: impl Fn(u8, u8) -> u8
         return src.to_vec();
     }
     let mut rows = vec![0u8; w * h];
-    rows.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
-        let line = &src[y * w..(y + 1) * w];
-        for x in 0..w {
-            let (a, b) = (x.saturating_sub(r), (x + r).min(w - 1));
-            out[x] = line[a..=b].iter().fold(identity, |m, v| op(m, *v));
-        }
-    });
+    rows.par_chunks_mut(w).zip(src.par_chunks(w)).for_each(|(out, line)| filter_line(line, out, r, op, identity));
     let mut out = vec![0u8; w * h];
     out.par_chunks_mut(w).enumerate().for_each(|(y, o)| {
         let (a, b) = (y.saturating_sub(r), (y + r).min(h - 1));

@@ -1,49 +1,129 @@
-//! Makes the warped suspect look lit like the reference: a global per-channel histogram
-//! match (gain, gamma, white balance), then a smooth local gain (light gradients,
-//! vignetting). Local statistics come from large blocks with a median over neighbours, so a
-//! new part inside one block cannot be "corrected" away.
+//! Makes the warped suspect look lit like the reference: an achromatic local gain (light
+//! gradients, vignetting) alternated with a per-channel tone curve (gain, gamma, white
+//! balance) learned from the aligned pixel pairs. Everything is estimated on ~1 MP copies,
+//! where light varies just as smoothly, and applied to the working image in one pass.
+use crate::engine::pyramid::{fit_dims, resize_gray, resize_rgb};
 use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
 
-pub const BLOCK: usize = 64;
+/// Block size of the local gain on the estimation copy.
+pub const BLOCK: usize = 16;
+const ESTIMATE_PIXELS: u64 = 1_000_000;
 
-/// Light falloff and gradients multiply the signal, so the local correction is a gain
-/// (it extrapolates from dark mask to bright pads correctly, an offset would not). The
-/// global curve and the local gain are estimated alternately, twice.
-pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
-    // Flatten the light first: otherwise one suspect level mixes mask in a bright corner
-    // with traces in a dark one and the tone curve learns the average of both.
-    local_gain(reference, suspect, valid);
-    for _ in 0..2 {
-        histogram_match(reference, suspect, valid);
-        local_gain(reference, suspect, valid);
-    }
+/// A smooth multiplicative field, on a grid of block centres in normalised coordinates.
+struct GainGrid {
+    cols: usize,
+    rows: usize,
+    gains: Vec<f32>,
 }
 
-/// The global tone curve (gain, gamma, white balance) per channel, learned from the
-/// aligned pixel pairs themselves: for each suspect level, the median reference level.
-/// Medians ignore the few pixels that really changed; quantile matching would not see
-/// rare levels (traces, silkscreen) at all and per-value CDF matching turns noise into
-/// speckles where a histogram is narrow.
-fn histogram_match(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
+enum Step {
+    Gain(GainGrid),
+    Curve([[u8; 256]; 3]),
+}
+
+pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
+    let (w, h) = fit_dims(reference.dimensions(), ESTIMATE_PIXELS);
+    let (small_ref, small_sus, small_valid) = if (w, h) == reference.dimensions() {
+        (reference.clone(), suspect.clone(), valid.clone())
+    } else {
+        let mut v = resize_gray(valid, w, h).0;
+        // Only blocks fully inside the warp count: a blend with "no data" is not a colour.
+        v.iter_mut().for_each(|p| *p = if *p == 255 { 255 } else { 0 });
+        (resize_rgb(reference, w, h).0, resize_rgb(suspect, w, h).0, v)
+    };
+    let mut estimate = small_sus;
+    let mut steps = Vec::new();
+    // Flatten the light first: otherwise one suspect level mixes mask in a bright corner
+    // with traces in a dark one and the tone curve learns the average of both.
+    for round in 0..5 {
+        let step = if round % 2 == 0 {
+            Step::Gain(estimate_gain(&small_ref, &estimate, &small_valid))
+        } else {
+            Step::Curve(estimate_curves(&small_ref, &estimate, &small_valid))
+        };
+        apply(&mut estimate, std::slice::from_ref(&step));
+        steps.push(step);
+    }
+    apply(suspect, &steps);
+}
+
+fn apply(img: &mut RgbImage, steps: &[Step]) {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    // Per column: the left grid node and the weight of the right one, for every grid.
+    let column_weights = |cols: usize| -> Vec<(usize, f32)> {
+        (0..w)
+            .map(|x| {
+                let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5).clamp(0.0, (cols - 1) as f32);
+                let x0 = (g as usize).min(cols.saturating_sub(2));
+                (x0, if cols > 1 { g - x0 as f32 } else { 0.0 })
+            })
+            .collect()
+    };
+    let columns: Vec<Vec<(usize, f32)>> = steps
+        .iter()
+        .map(|s| match s {
+            Step::Gain(g) => column_weights(g.cols),
+            Step::Curve(_) => Vec::new(),
+        })
+        .collect();
+    img.par_chunks_mut(3 * w).enumerate().for_each(|(y, row)| {
+        // One step at a time over the whole row keeps the inner loops simple enough to
+        // vectorise.
+        let mut buf: Vec<f32> = row.iter().map(|v| *v as f32).collect();
+        let mut gain_row = vec![0f32; w];
+        for (k, step) in steps.iter().enumerate() {
+            match step {
+                Step::Gain(g) => {
+                    let gy = (((y as f32 + 0.5) / h as f32) * g.rows as f32 - 0.5).clamp(0.0, (g.rows - 1) as f32);
+                    let y0 = (gy as usize).min(g.rows.saturating_sub(2));
+                    let fy = if g.rows > 1 { gy - y0 as f32 } else { 0.0 };
+                    let y1 = (y0 + 1).min(g.rows - 1);
+                    let nodes: Vec<f32> = (0..g.cols).map(|c| g.gains[y0 * g.cols + c] * (1.0 - fy) + g.gains[y1 * g.cols + c] * fy).collect();
+                    for (out, &(x0, fx)) in gain_row.iter_mut().zip(&columns[k]) {
+                        let x1 = (x0 + 1).min(g.cols - 1);
+                        *out = nodes[x0] + (nodes[x1] - nodes[x0]) * fx;
+                    }
+                    for (px, gain) in buf.chunks_exact_mut(3).zip(&gain_row) {
+                        px[0] *= gain;
+                        px[1] *= gain;
+                        px[2] *= gain;
+                    }
+                }
+                Step::Curve(luts) => {
+                    for px in buf.chunks_exact_mut(3) {
+                        for (c, lut) in px.iter_mut().zip(luts) {
+                            // Saturating float-to-int cast, then a clamp: no libm round.
+                            *c = lut[((*c + 0.5) as usize).min(255)] as f32;
+                        }
+                    }
+                }
+            }
+        }
+        for (out, v) in row.iter_mut().zip(&buf) {
+            *out = ((v + 0.5) as u32).min(255) as u8;
+        }
+    });
+}
+
+/// The global tone curve per channel: for each suspect level, the median reference level
+/// at the same pixels. Medians ignore the few pixels that really changed; quantile
+/// matching would not see rare levels (traces, silkscreen) at all and per-value CDF
+/// matching turns noise into speckles where a histogram is narrow.
+fn estimate_curves(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage) -> [[u8; 256]; 3] {
     let mut joint = vec![[[0u32; 256]; 256]; 3];
-    for ((r, s), v) in reference.as_raw().chunks_exact(3).zip(suspect.as_raw().chunks_exact(3)).zip(valid.as_raw()).step_by(2) {
+    for ((r, s), v) in reference.as_raw().chunks_exact(3).zip(suspect.as_raw().chunks_exact(3)).zip(valid.as_raw()) {
         if *v > 0 {
             for c in 0..3 {
                 joint[c][s[c] as usize][r[c] as usize] += 1;
             }
         }
     }
-    let luts: Vec<[u8; 256]> = joint.iter().map(|j| conditional_median_lut(j)).collect();
-    suspect.as_mut().par_chunks_mut(3).for_each(|px| {
-        for c in 0..3 {
-            px[c] = luts[c][px[c] as usize];
-        }
-    });
+    [0, 1, 2].map(|c| conditional_median_lut(&joint[c]))
 }
 
 fn conditional_median_lut(joint: &[[u32; 256]; 256]) -> [u8; 256] {
-    const MIN_SAMPLES: u64 = 30;
+    const MIN_SAMPLES: u64 = 12;
     let mut known: Vec<(f64, f64)> = Vec::new();
     for (s, row) in joint.iter().enumerate() {
         let n: u64 = row.iter().map(|v| *v as u64).sum();
@@ -72,9 +152,9 @@ fn conditional_median_lut(joint: &[[u32; 256]; 256]) -> [u8; 256] {
     }
     let mut curve = [0f64; 256];
     let mut k = 0;
+    let (first, last) = (known[0], known[known.len() - 1]);
     for (v, out) in curve.iter_mut().enumerate() {
         let x = v as f64;
-        let (first, last) = (known[0], known[known.len() - 1]);
         *out = if x <= first.0 {
             first.1 - (first.0 - x)
         } else if x >= last.0 {
@@ -95,102 +175,54 @@ fn conditional_median_lut(joint: &[[u32; 256]; 256]) -> [u8; 256] {
     lut
 }
 
-fn local_gain(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
+/// Light intensity is achromatic: one gain per block from the summed channels is far
+/// steadier than three, and a dark channel (red on green mask) cannot skew it. A 3x3
+/// median over blocks keeps a new part inside one block from being "corrected" away.
+fn estimate_gain(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage) -> GainGrid {
     let (w, h) = (reference.width() as usize, reference.height() as usize);
-    let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
-    // Per block and channel: count and sums (and squares, for diagnostics) of both images.
-    let stats: Vec<[[f64; 5]; 3]> = (0..bw * bh)
+    let (cols, rows) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
+    let raw: Vec<f32> = (0..cols * rows)
         .into_par_iter()
         .map(|b| {
-            let (bx, by) = (b % bw, b / bw);
-            let mut acc = [[0f64; 5]; 3];
+            let (bx, by) = (b % cols, b / cols);
+            let (mut n, mut sr, mut ss) = (0f64, 0f64, 0f64);
             for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
                 for x in bx * BLOCK..((bx + 1) * BLOCK).min(w) {
                     if valid.as_raw()[y * w + x] == 0 {
                         continue;
                     }
                     let i = 3 * (y * w + x);
-                    for c in 0..3 {
-                        let (r, s) = (reference.as_raw()[i + c] as f64, suspect.as_raw()[i + c] as f64);
-                        let a = &mut acc[c];
-                        a[0] += 1.0;
-                        a[1] += r;
-                        a[2] += r * r;
-                        a[3] += s;
-                        a[4] += s * s;
-                    }
+                    n += 1.0;
+                    sr += reference.as_raw()[i..i + 3].iter().map(|v| *v as f64).sum::<f64>();
+                    ss += suspect.as_raw()[i..i + 3].iter().map(|v| *v as f64).sum::<f64>();
                 }
             }
-            acc
+            if n < (BLOCK * BLOCK / 4) as f64 {
+                f32::NAN
+            } else {
+                ((sr + n) / (ss + n)).clamp(0.5, 2.0) as f32
+            }
         })
         .collect();
-    // gain and offset per block and channel, NaN where the block has too little data.
-    let mut coeff = vec![[[f64::NAN; 2]; 3]; bw * bh];
-    // Light intensity is achromatic: one gain per block from the summed channels is far
-    // steadier than three, and a dark channel (red on green mask) cannot skew it.
-    for (b, acc) in stats.iter().enumerate() {
-        let n = acc[0][0];
-        if n < (BLOCK * BLOCK / 4) as f64 {
-            continue;
-        }
-        let sum_r: f64 = acc.iter().map(|a| a[1]).sum();
-        let sum_s: f64 = acc.iter().map(|a| a[3]).sum();
-        let gain = ((sum_r + n) / (sum_s + n)).clamp(0.5, 2.0);
-        coeff[b] = [[gain, 0.0]; 3];
-    }
-    let smoothed = median_3x3(&coeff, bw, bh);
-    let row_len = 3 * w;
-    suspect.as_mut().par_chunks_mut(row_len).enumerate().for_each(|(y, row)| {
-        let gy = ((y as f64 + 0.5) / BLOCK as f64 - 0.5).clamp(0.0, (bh - 1) as f64);
-        let y0 = (gy as usize).min(bh.saturating_sub(2));
-        let fy = if bh > 1 { gy - y0 as f64 } else { 0.0 };
-        let y1 = (y0 + 1).min(bh - 1);
-        for x in 0..w {
-            let gx = ((x as f64 + 0.5) / BLOCK as f64 - 0.5).clamp(0.0, (bw - 1) as f64);
-            let x0 = (gx as usize).min(bw.saturating_sub(2));
-            let fx = if bw > 1 { gx - x0 as f64 } else { 0.0 };
-            let x1 = (x0 + 1).min(bw - 1);
-            for c in 0..3 {
-                let at = |bx: usize, by: usize, k: usize| smoothed[by * bw + bx][c][k];
-                let lerp = |k: usize| {
-                    (at(x0, y0, k) * (1.0 - fx) + at(x1, y0, k) * fx) * (1.0 - fy) + (at(x0, y1, k) * (1.0 - fx) + at(x1, y1, k) * fx) * fy
-                };
-                let v = row[3 * x + c] as f64 * lerp(0) + lerp(1);
-                row[3 * x + c] = v.round().clamp(0.0, 255.0) as u8;
-            }
-        }
-    });
-}
-
-/// Median of each 3x3 neighbourhood of blocks, ignoring empty blocks; blocks with no data
-/// anywhere near get the identity correction.
-fn median_3x3(coeff: &[[[f64; 2]; 3]], bw: usize, bh: usize) -> Vec<[[f64; 2]; 3]> {
-    let mut out = vec![[[1.0, 0.0]; 3]; bw * bh];
-    for by in 0..bh {
-        for bx in 0..bw {
-            for c in 0..3 {
-                for k in 0..2 {
-                    let mut vals: Vec<f64> = Vec::with_capacity(9);
-                    for dy in -1i64..=1 {
-                        for dx in -1i64..=1 {
-                            let (x, y) = (bx as i64 + dx, by as i64 + dy);
-                            if x >= 0 && y >= 0 && (x as usize) < bw && (y as usize) < bh {
-                                let v = coeff[y as usize * bw + x as usize][c][k];
-                                if v.is_finite() {
-                                    vals.push(v);
-                                }
-                            }
-                        }
-                    }
-                    if !vals.is_empty() {
-                        vals.sort_by(f64::total_cmp);
-                        out[by * bw + bx][c][k] = vals[vals.len() / 2];
+    let mut gains = vec![1.0f32; cols * rows];
+    for by in 0..rows {
+        for bx in 0..cols {
+            let mut vals: Vec<f32> = Vec::with_capacity(9);
+            for y in by.saturating_sub(1)..=(by + 1).min(rows - 1) {
+                for x in bx.saturating_sub(1)..=(bx + 1).min(cols - 1) {
+                    let v = raw[y * cols + x];
+                    if v.is_finite() {
+                        vals.push(v);
                     }
                 }
             }
+            if !vals.is_empty() {
+                vals.sort_by(f32::total_cmp);
+                gains[by * cols + bx] = vals[vals.len() / 2];
+            }
         }
     }
-    out
+    GainGrid { cols, rows, gains }
 }
 
 #[cfg(test)]

@@ -1,0 +1,58 @@
+//! Per-stage timing of one comparison, against the decode-only time of the same two files
+//! measured in the same run, plus peak RSS. Quote ratios, not seconds: the machine is shared.
+//!
+//! cargo run --release --example bench                      # the bundled 24 MP sample pair
+//! cargo run --release --example bench -- REF.jpg SUS.jpg
+//! cargo run --release --example bench -- --generate 12000x8400 /tmp/bench100
+use boarddiff::cli::{compare, samples_dir, synth, CompareArgs, SynthCommand};
+use boarddiff::engine::load::load_rgb;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (reference, suspect) = match args.as_slice() {
+        [flag, size, dir] if flag == "--generate" => {
+            let out = PathBuf::from(dir);
+            if !out.join("reference.jpg").exists() {
+                eprintln!("generating a {size} pair in {dir} ...");
+                synth(&SynthCommand::Pair { seed: 3, size: size.clone(), modifications: 3, quality: 90, difficulty: 0.3, out: out.clone() })?;
+            }
+            (out.join("reference.jpg"), out.join("suspect.jpg"))
+        }
+        [r, s] => (PathBuf::from(r), PathBuf::from(s)),
+        _ => (samples_dir().join("reference.jpg"), samples_dir().join("suspect.jpg")),
+    };
+    // Decode-only: the same two files, decoded in parallel as the pipeline does.
+    let start = Instant::now();
+    let (a, b) = rayon::join(|| load_rgb(&reference), || load_rgb(&suspect));
+    let (a, b) = (a?, b?);
+    let decode_only = start.elapsed().as_secs_f64();
+    let mp = (a.rgb.width() as f64 * a.rgb.height() as f64) / 1e6;
+    drop((a, b));
+    let out = std::env::temp_dir().join(format!("boarddiff-bench-{}", std::process::id()));
+    let start = Instant::now();
+    let code = compare(&CompareArgs { reference, suspect, out: out.clone(), mask: None, sensitivity: 1.0, quiet: true })?;
+    let total = start.elapsed().as_secs_f64();
+    let report: boarddiff::engine::report::Report = serde_json::from_str(&std::fs::read_to_string(out.join("report.json"))?)?;
+    println!("image: {:.1} MP, exit code {code}, {} regions", mp, report.regions.len());
+    for (stage, secs) in &report.timings_s {
+        println!("  {stage:<8} {secs:>7.3} s  ({:.2}x decode-only)", secs / decode_only);
+    }
+    println!("  total    {total:>7.3} s");
+    println!("decode-only of the same two files: {decode_only:.3} s");
+    println!("ratio total / decode-only: {:.2}", total / decode_only);
+    println!("peak RSS: {:.0} MiB", peak_rss_mib());
+    let _ = std::fs::remove_dir_all(out);
+    Ok(())
+}
