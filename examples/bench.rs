@@ -26,12 +26,22 @@ fn main() -> anyhow::Result<()> {
             let out = PathBuf::from(dir);
             if !out.join("reference.jpg").exists() {
                 eprintln!("generating a {size} pair in {dir} ...");
-                synth(&SynthCommand::Pair { seed: 3, size: size.clone(), modifications: 3, quality: 90, difficulty: 0.3, out: out.clone() })?;
+                synth(&SynthCommand::Pair {
+                    seed: 3,
+                    size: size.clone(),
+                    modifications: 3,
+                    quality: 90,
+                    difficulty: 0.3,
+                    out: out.clone(),
+                })?;
             }
             (out.join("reference.jpg"), out.join("suspect.jpg"))
         }
         [r, s] => (PathBuf::from(r), PathBuf::from(s)),
-        _ => (samples_dir().join("reference.jpg"), samples_dir().join("suspect.jpg")),
+        _ => (
+            samples_dir().join("reference.jpg"),
+            samples_dir().join("suspect.jpg"),
+        ),
     };
     // Decode-only: the same two files, decoded in parallel as the pipeline does.
     let start = Instant::now();
@@ -42,12 +52,27 @@ fn main() -> anyhow::Result<()> {
     drop((a, b));
     let out = std::env::temp_dir().join(format!("boarddiff-bench-{}", std::process::id()));
     let start = Instant::now();
-    let code = compare(&CompareArgs { reference, suspect, out: out.clone(), mask: None, sensitivity: 1.0, quiet: true })?;
+    let code = compare(&CompareArgs {
+        reference,
+        suspect,
+        out: out.clone(),
+        mask: None,
+        sensitivity: 1.0,
+        quiet: true,
+    })?;
     let total = start.elapsed().as_secs_f64();
-    let report: boarddiff::engine::report::Report = serde_json::from_str(&std::fs::read_to_string(out.join("report.json"))?)?;
-    println!("image: {:.1} MP, exit code {code}, {} regions", mp, report.regions.len());
+    let report: boarddiff::engine::report::Report =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json"))?)?;
+    println!(
+        "image: {:.1} MP, exit code {code}, {} regions",
+        mp,
+        report.regions.len()
+    );
     for (stage, secs) in &report.timings_s {
-        println!("  {stage:<8} {secs:>7.3} s  ({:.2}x decode-only)", secs / decode_only);
+        println!(
+            "  {stage:<8} {secs:>7.3} s  ({:.2}x decode-only)",
+            secs / decode_only
+        );
     }
     println!("  total    {total:>7.3} s");
     println!("decode-only of the same two files: {decode_only:.3} s");

@@ -27,7 +27,13 @@ fn main() {
         if let Some(j) = std::env::var("JITTER").ok().and_then(|v| v.parse().ok()) {
             settings.jitter_px = j;
         }
-        let cmp = match compare(case.reference.clone(), case.suspect.clone(), settings, vec![], &NoProgress) {
+        let cmp = match compare(
+            case.reference.clone(),
+            case.suspect.clone(),
+            settings,
+            vec![],
+            &NoProgress,
+        ) {
             Ok(c) => c,
             Err(e) => {
                 println!("seed {seed}: ERROR {e}");
@@ -53,16 +59,30 @@ fn main() {
             }
         }
         for r in &cmp.regions {
-            let hit = case.truth.modifications.iter().any(|t| matches(&t.bbox, &r.bbox));
+            let hit = case
+                .truth
+                .modifications
+                .iter()
+                .any(|t| matches(&t.bbox, &r.bbox));
             if verbose || !hit {
-                println!("    region {} {:?} {:?} score {:.3} area {} {}", r.id, r.kind, r.bbox, r.score, r.area_px, if hit { "HIT" } else { "FALSE" });
+                println!(
+                    "    region {} {:?} {:?} score {:.3} area {} {}",
+                    r.id,
+                    r.kind,
+                    r.bbox,
+                    r.score,
+                    r.area_px,
+                    if hit { "HIT" } else { "FALSE" }
+                );
             }
         }
         if std::env::var("SAVE").is_ok() {
             cmp.work_reference.save("/tmp/work_ref.png").unwrap();
             cmp.work_suspect.image.save("/tmp/work_sus.png").unwrap();
             let m = &cmp.score;
-            let vis = image::GrayImage::from_fn(m.width, m.height, |x, y| image::Luma([(m.at(x, y) * 16.0).min(255.0) as u8]));
+            let vis = image::GrayImage::from_fn(m.width, m.height, |x, y| {
+                image::Luma([(m.at(x, y) * 16.0).min(255.0) as u8])
+            });
             vis.save("/tmp/score.png").unwrap();
         }
     }

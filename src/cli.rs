@@ -5,7 +5,9 @@ use crate::engine::export::write_outputs;
 use crate::engine::load::sha256_file;
 use crate::engine::pipeline::{compare_timed, load_pair, Comparison, Progress, Stage, Timings};
 use crate::engine::regions::DetectSettings;
-use crate::engine::report::{parse_mask, write_atomic, write_json, AlignmentReport, ImageInfo, Report, SCHEMA};
+use crate::engine::report::{
+    parse_mask, write_atomic, write_json, AlignmentReport, ImageInfo, Report, SCHEMA,
+};
 use crate::engine::synth;
 use anyhow::{bail, Context, Result};
 use clap::{Args as ClapArgs, Parser, Subcommand};
@@ -14,7 +16,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
-#[command(name = "boarddiff", version, about = "Golden-board inspection: find added, removed or altered components between a reference and a suspect board photo")]
+#[command(
+    name = "boarddiff",
+    version,
+    about = "Golden-board inspection: find added, removed or altered components between a reference and a suspect board photo"
+)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -107,14 +113,20 @@ fn progress_bar(quiet: bool) -> Bar {
         return Bar(None);
     }
     let bar = indicatif::ProgressBar::new(100);
-    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}% {msg}").expect("static template"));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}% {msg}")
+            .expect("static template"),
+    );
     Bar(Some(bar))
 }
 
 /// Runs a comparison and writes DIR; returns the exit code (0 no regions, 1 regions).
 pub fn compare(args: &CompareArgs) -> Result<u8> {
     if !(args.sensitivity.is_finite() && args.sensitivity > 0.0) {
-        bail!("--sensitivity must be a positive number, got {}", args.sensitivity);
+        bail!(
+            "--sensitivity must be a positive number, got {}",
+            args.sensitivity
+        );
     }
     let ignore = match &args.mask {
         Some(m) => parse_mask(m)?.rects,
@@ -129,7 +141,9 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
     let mut timings = Timings::default();
     let start = Instant::now();
     let (reference, suspect) = load_pair(&args.reference, &args.suspect)?;
-    timings.0.push((Stage::Decode, start.elapsed().as_secs_f64()));
+    timings
+        .0
+        .push((Stage::Decode, start.elapsed().as_secs_f64()));
     let info = |path: &Path, img: &image::RgbImage| -> Result<ImageInfo> {
         Ok(ImageInfo {
             path: path.display().to_string(),
@@ -140,7 +154,14 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
     };
     let reference_info = info(&args.reference, &reference.rgb)?;
     let suspect_info = info(&args.suspect, &suspect.rgb)?;
-    let outcome = compare_timed(reference.rgb, suspect.rgb, settings.clone(), ignore.clone(), &bar, &mut timings);
+    let outcome = compare_timed(
+        reference.rgb,
+        suspect.rgb,
+        settings.clone(),
+        ignore.clone(),
+        &bar,
+        &mut timings,
+    );
     let result = match outcome {
         Ok(cmp) => {
             bar.update(Stage::Export, 0.0);
@@ -148,7 +169,9 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
             let mut report = report_for(&cmp, reference_info, suspect_info);
             write_outputs(Some(&cmp), &report, &args.out)?;
             let mut timings = cmp.timings.clone();
-            timings.0.push((Stage::Export, start.elapsed().as_secs_f64()));
+            timings
+                .0
+                .push((Stage::Export, start.elapsed().as_secs_f64()));
             report.timings_s = timings.as_pairs();
             write_json(&args.out.join("report.json"), &report)?;
             if let Some(b) = &bar.0 {
@@ -239,13 +262,22 @@ pub fn compare_samples() -> Result<u8> {
         sensitivity: 1.0,
         quiet: false,
     };
-    eprintln!("comparing the bundled sample boards in {} -> {}", dir.display(), args.out.display());
+    eprintln!(
+        "comparing the bundled sample boards in {} -> {}",
+        dir.display(),
+        args.out.display()
+    );
     compare(&args)
 }
 
 fn parse_size(size: &str) -> Result<(u32, u32)> {
-    let (w, h) = size.split_once(['x', 'X']).with_context(|| format!("--size must look like 6000x4000, got {size:?}"))?;
-    let (w, h): (u32, u32) = (w.trim().parse().context("--size width")?, h.trim().parse().context("--size height")?);
+    let (w, h) = size
+        .split_once(['x', 'X'])
+        .with_context(|| format!("--size must look like 6000x4000, got {size:?}"))?;
+    let (w, h): (u32, u32) = (
+        w.trim().parse().context("--size width")?,
+        h.trim().parse().context("--size height")?,
+    );
     if !(256..=20000).contains(&w) || !(256..=20000).contains(&h) {
         bail!("--size {w}x{h}: each side must be between 256 and 20000 pixels");
     }
@@ -263,16 +295,26 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
             let (w, h) = parse_size(size)?;
             let layout = synth::layout::Layout::generate(w, h, *seed);
             let board = synth::paint::paint(&layout, *seed);
-            let camera = synth::camera::Camera::plain(w, h, crate::engine::geometry::Homography::identity());
+            let camera =
+                synth::camera::Camera::plain(w, h, crate::engine::geometry::Homography::identity());
             let photo = camera.shoot(&board, *seed);
-            let is_png = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+            let is_png = out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("png"));
             if is_png {
                 write_atomic(out, &crate::engine::export::encode_png(&photo))?;
             } else {
                 write_jpeg(out, &photo, 92)?;
             }
         }
-        SynthCommand::Pair { seed, size, modifications, quality, difficulty, out } => {
+        SynthCommand::Pair {
+            seed,
+            size,
+            modifications,
+            quality,
+            difficulty,
+            out,
+        } => {
             let (w, h) = parse_size(size)?;
             if !(0.0..=1.0).contains(difficulty) {
                 bail!("--difficulty must be between 0 and 1, got {difficulty}");
@@ -280,7 +322,11 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
             let mut spec = synth::case::CaseSpec::new(w, h, *seed);
             spec.modifications = *modifications;
             spec.difficulty = *difficulty;
-            spec.kinds = vec![crate::engine::report::RegionKind::Added, crate::engine::report::RegionKind::Altered, crate::engine::report::RegionKind::Removed];
+            spec.kinds = vec![
+                crate::engine::report::RegionKind::Added,
+                crate::engine::report::RegionKind::Altered,
+                crate::engine::report::RegionKind::Removed,
+            ];
             let case = synth::case::generate(&spec);
             std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
             write_jpeg(&out.join("reference.jpg"), &case.reference, *quality)?;

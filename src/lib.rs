@@ -1,2 +1,2 @@
-pub mod engine;
 pub mod cli;
+pub mod engine;

@@ -6,8 +6,16 @@ use boarddiff::engine::synth::case::{generate, CaseSpec};
 
 fn error_for(spec: &CaseSpec) -> f64 {
     let case = generate(spec);
-    let progress = AlignProgress { report: &|_| {}, cancelled: &|| false };
-    let a = align(&to_gray(&case.reference), &to_gray(&case.suspect), &progress).expect("aligns");
+    let progress = AlignProgress {
+        report: &|_| {},
+        cancelled: &|| false,
+    };
+    let a = align(
+        &to_gray(&case.reference),
+        &to_gray(&case.suspect),
+        &progress,
+    )
+    .expect("aligns");
     let (w, h) = case.reference.dimensions();
     mean_grid_error(w, h, 20, |p| case.true_map(p), |p| a.map(p))
 }

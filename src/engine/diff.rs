@@ -31,7 +31,12 @@ pub struct DiffParams {
     pub edge_tolerance: f32,
 }
 
-pub fn score_map(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage, params: DiffParams) -> ScoreMap {
+pub fn score_map(
+    reference: &RgbImage,
+    suspect: &RgbImage,
+    valid: &GrayImage,
+    params: DiffParams,
+) -> ScoreMap {
     let (w, h) = (reference.width() as usize, reference.height() as usize);
     let r = params.radius;
     let planes = |img: &RgbImage| -> [Vec<u8>; 3] {
@@ -53,45 +58,53 @@ pub fn score_map(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage, pa
     // Strips of rows with a halo of r: the min/max images never exist at full size, which
     // keeps the working set in cache and avoids hundreds of MB of short-lived buffers.
     const STRIP: usize = 32;
-    data.par_chunks_mut(w * STRIP).enumerate().for_each(|(si, out)| {
-        let y0 = si * STRIP;
-        let y1 = (y0 + STRIP).min(h);
-        let (ya, yb) = (y0.saturating_sub(r), (y1 + r).min(h));
-        let rows = y1 - y0;
-        // [channel][min_s, max_s, min_r, max_r], each rows x w.
-        let filtered: Vec<[Vec<u8>; 4]> = (0..3)
-            .map(|c| {
-                let strip_min_max = |plane: &[u8]| {
-                    let src = &plane[ya * w..yb * w];
-                    let (hmin, hmax) = (row_filter(src, w, r, u8::min, 255), row_filter(src, w, r, u8::max, 0));
-                    (column_filter(&hmin, w, y0 - ya, rows, r, u8::min), column_filter(&hmax, w, y0 - ya, rows, r, u8::max))
-                };
-                let (min_s, max_s) = strip_min_max(&ps[c]);
-                let (min_r, max_r) = strip_min_max(&pr[c]);
-                [min_s, max_s, min_r, max_r]
-            })
-            .collect();
-        for (j, o) in out.iter_mut().enumerate() {
-            let i = y0 * w + j;
-            if valid_inner[i] == 0 {
-                continue;
+    data.par_chunks_mut(w * STRIP)
+        .enumerate()
+        .for_each(|(si, out)| {
+            let y0 = si * STRIP;
+            let y1 = (y0 + STRIP).min(h);
+            let (ya, yb) = (y0.saturating_sub(r), (y1 + r).min(h));
+            let rows = y1 - y0;
+            // [channel][min_s, max_s, min_r, max_r], each rows x w.
+            let filtered: Vec<[Vec<u8>; 4]> = (0..3)
+                .map(|c| {
+                    let strip_min_max = |plane: &[u8]| {
+                        let src = &plane[ya * w..yb * w];
+                        let (hmin, hmax) = (
+                            row_filter(src, w, r, u8::min, 255),
+                            row_filter(src, w, r, u8::max, 0),
+                        );
+                        (
+                            column_filter(&hmin, w, y0 - ya, rows, r, u8::min),
+                            column_filter(&hmax, w, y0 - ya, rows, r, u8::max),
+                        )
+                    };
+                    let (min_s, max_s) = strip_min_max(&ps[c]);
+                    let (min_r, max_r) = strip_min_max(&pr[c]);
+                    [min_s, max_s, min_r, max_r]
+                })
+                .collect();
+            for (j, o) in out.iter_mut().enumerate() {
+                let i = y0 * w + j;
+                if valid_inner[i] == 0 {
+                    continue;
+                }
+                let mut sum = 0f32;
+                for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
+                    let (rv, sv) = (pr[c][i] as i32, ps[c][i] as i32);
+                    let d1 = (min_s[j] as i32 - rv).max(rv - max_s[j] as i32);
+                    let d2 = (min_r[j] as i32 - sv).max(sv - max_r[j] as i32);
+                    let contrast = (max_r[j] - min_r[j]).max(max_s[j] - min_s[j]) as f32;
+                    let d = (d1.max(d2).max(0) as f32 - edge * contrast).max(0.0);
+                    sum += d * d;
+                }
+                if sum == 0.0 {
+                    continue;
+                }
+                let specular = metallic(&pr, i) && metallic(&ps, i);
+                *o = sum.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
             }
-            let mut sum = 0f32;
-            for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
-                let (rv, sv) = (pr[c][i] as i32, ps[c][i] as i32);
-                let d1 = (min_s[j] as i32 - rv).max(rv - max_s[j] as i32);
-                let d2 = (min_r[j] as i32 - sv).max(sv - max_r[j] as i32);
-                let contrast = (max_r[j] - min_r[j]).max(max_s[j] - min_s[j]) as f32;
-                let d = (d1.max(d2).max(0) as f32 - edge * contrast).max(0.0);
-                sum += d * d;
-            }
-            if sum == 0.0 {
-                continue;
-            }
-            let specular = metallic(&pr, i) && metallic(&ps, i);
-            *o = sum.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
-        }
-    });
+        });
     ScoreMap {
         width: w as u32,
         height: h as u32,
@@ -113,8 +126,16 @@ fn metallic(p: &[Vec<u8>; 3], i: usize) -> bool {
 
 /// Robust noise level of the photometric residual: the MAD of R - S over flat areas (low
 /// local contrast), which folds sensor noise, JPEG and board texture into one unit.
-fn estimate_noise(pr: &[Vec<u8>; 3], ps: &[Vec<u8>; 3], valid: &[u8], w: usize, h: usize, r: usize) -> f32 {
-    let luma = |p: &[Vec<u8>; 3], i: usize| (p[0][i] as i32 + 2 * p[1][i] as i32 + p[2][i] as i32) / 4;
+fn estimate_noise(
+    pr: &[Vec<u8>; 3],
+    ps: &[Vec<u8>; 3],
+    valid: &[u8],
+    w: usize,
+    h: usize,
+    r: usize,
+) -> f32 {
+    let luma =
+        |p: &[Vec<u8>; 3], i: usize| (p[0][i] as i32 + 2 * p[1][i] as i32 + p[2][i] as i32) / 4;
     let mut hist = [0u64; 256];
     let step = 2;
     for y in (r + 1..h.saturating_sub(r + 1)).step_by(step) {
@@ -124,7 +145,9 @@ fn estimate_noise(pr: &[Vec<u8>; 3], ps: &[Vec<u8>; 3], valid: &[u8], w: usize, 
                 continue;
             }
             let c = luma(pr, i);
-            let flat = [i - 2, i + 2, i - 2 * w, i + 2 * w].iter().all(|&j| (luma(pr, j) - c).abs() <= 6);
+            let flat = [i - 2, i + 2, i - 2 * w, i + 2 * w]
+                .iter()
+                .all(|&j| (luma(pr, j) - c).abs() <= 6);
             if !flat {
                 continue;
             }
@@ -159,7 +182,13 @@ pub fn max_filter(src: &[u8], w: usize, h: usize, r: usize) -> Vec<u8> {
 }
 
 /// Horizontal rank filter of every row of `src`.
-fn row_filter(src: &[u8], w: usize, r: usize, op: impl Fn(u8, u8) -> u8 + Copy, identity: u8) -> Vec<u8> {
+fn row_filter(
+    src: &[u8],
+    w: usize,
+    r: usize,
+    op: impl Fn(u8, u8) -> u8 + Copy,
+    identity: u8,
+) -> Vec<u8> {
     let mut out = vec![0u8; src.len()];
     for (line, o) in src.chunks_exact(w).zip(out.chunks_exact_mut(w)) {
         filter_line(line, o, r, op, identity);
@@ -167,7 +196,13 @@ fn row_filter(src: &[u8], w: usize, r: usize, op: impl Fn(u8, u8) -> u8 + Copy, 
     out
 }
 
-fn filter_line(line: &[u8], out: &mut [u8], r: usize, op: impl Fn(u8, u8) -> u8 + Copy, identity: u8) {
+fn filter_line(
+    line: &[u8],
+    out: &mut [u8],
+    r: usize,
+    op: impl Fn(u8, u8) -> u8 + Copy,
+    identity: u8,
+) {
     let w = line.len();
     let edge = |x: usize| {
         let (a, b) = (x.saturating_sub(r), (x + r).min(w - 1));
@@ -189,7 +224,14 @@ fn filter_line(line: &[u8], out: &mut [u8], r: usize, op: impl Fn(u8, u8) -> u8 
 
 /// Vertical rank filter for `rows` output rows starting at row `first` of `src`
 /// (which holds a halo of up to r rows around them).
-fn column_filter(src: &[u8], w: usize, first: usize, rows: usize, r: usize, op: impl Fn(u8, u8) -> u8 + Copy) -> Vec<u8> {
+fn column_filter(
+    src: &[u8],
+    w: usize,
+    first: usize,
+    rows: usize,
+    r: usize,
+    op: impl Fn(u8, u8) -> u8 + Copy,
+) -> Vec<u8> {
     let available = src.len() / w;
     let mut out = vec![0u8; rows * w];
     for (k, o) in out.chunks_exact_mut(w).enumerate() {
@@ -206,12 +248,21 @@ fn column_filter(src: &[u8], w: usize, first: usize, rows: usize, r: usize, op: 
 }
 
 /// Square-window rank filter as a row pass then a column pass.
-fn separable(src: &[u8], w: usize, h: usize, r: usize, op: impl Fn(u8, u8) -> u8 + Sync + Copy, identity: u8) -> Vec<u8> {
+fn separable(
+    src: &[u8],
+    w: usize,
+    h: usize,
+    r: usize,
+    op: impl Fn(u8, u8) -> u8 + Sync + Copy,
+    identity: u8,
+) -> Vec<u8> {
     if r == 0 {
         return src.to_vec();
     }
     let mut rows = vec![0u8; w * h];
-    rows.par_chunks_mut(w).zip(src.par_chunks(w)).for_each(|(out, line)| filter_line(line, out, r, op, identity));
+    rows.par_chunks_mut(w)
+        .zip(src.par_chunks(w))
+        .for_each(|(out, line)| filter_line(line, out, r, op, identity));
     let mut out = vec![0u8; w * h];
     out.par_chunks_mut(w).enumerate().for_each(|(y, o)| {
         let (a, b) = (y.saturating_sub(r), (y + r).min(h - 1));
@@ -231,7 +282,11 @@ mod tests {
 
     fn board(w: u32, h: u32, shift: u32) -> RgbImage {
         RgbImage::from_fn(w, h, |x, y| {
-            let v = if ((x + shift) / 6 + y / 6) % 2 == 0 { 40 } else { 200 };
+            let v = if ((x + shift) / 6 + y / 6).is_multiple_of(2) {
+                40
+            } else {
+                200
+            };
             image::Rgb([v, v, v])
         })
     }
@@ -247,8 +302,19 @@ mod tests {
             }
         }
         let valid = GrayImage::from_pixel(w, h, image::Luma([255]));
-        let map = score_map(&reference, &suspect, &valid, DiffParams { radius: 1, edge_tolerance: 0.0 });
-        let blob_max = (40..46).flat_map(|y| (60..64).map(move |x| (x, y))).map(|(x, y)| map.at(x, y)).fold(0f32, f32::max);
+        let map = score_map(
+            &reference,
+            &suspect,
+            &valid,
+            DiffParams {
+                radius: 1,
+                edge_tolerance: 0.0,
+            },
+        );
+        let blob_max = (40..46)
+            .flat_map(|y| (60..64).map(move |x| (x, y)))
+            .map(|(x, y)| map.at(x, y))
+            .fold(0f32, f32::max);
         // The shifted copy brings new content in at the right edge; look inside it.
         let elsewhere_max = (0..h)
             .flat_map(|y| (0..w - 2).map(move |x| (x, y)))

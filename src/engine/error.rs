@@ -14,7 +14,9 @@ pub enum EngineError {
     },
     #[error("{path}: file is empty (0 bytes)")]
     Empty { path: PathBuf },
-    #[error("{path}: unsupported or unrecognised image format (supported: JPEG, PNG, TIFF, WebP, BMP)")]
+    #[error(
+        "{path}: unsupported or unrecognised image format (supported: JPEG, PNG, TIFF, WebP, BMP)"
+    )]
     UnsupportedFormat { path: PathBuf },
     #[error("{path}: image is truncated or corrupt: {detail}")]
     Corrupt { path: PathBuf, detail: String },

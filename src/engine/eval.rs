@@ -40,9 +40,18 @@ pub struct CaseScore {
 }
 
 pub fn score_case(truth: &[TruthRegion], regions: &[Region]) -> CaseScore {
-    let found = truth.iter().map(|t| regions.iter().any(|r| matches(&t.bbox, &r.bbox))).collect();
-    let false_regions = regions.iter().filter(|r| !truth.iter().any(|t| matches(&t.bbox, &r.bbox))).count();
-    CaseScore { found, false_regions }
+    let found = truth
+        .iter()
+        .map(|t| regions.iter().any(|r| matches(&t.bbox, &r.bbox)))
+        .collect();
+    let false_regions = regions
+        .iter()
+        .filter(|r| !truth.iter().any(|t| matches(&t.bbox, &r.bbox)))
+        .count();
+    CaseScore {
+        found,
+        false_regions,
+    }
 }
 
 #[cfg(test)]
@@ -51,7 +60,13 @@ mod tests {
     use crate::engine::report::RegionKind;
 
     fn region(bbox: [u32; 4]) -> Region {
-        Region { id: 1, bbox, kind: RegionKind::Added, score: 0.9, area_px: 10 }
+        Region {
+            id: 1,
+            bbox,
+            kind: RegionKind::Added,
+            score: 0.9,
+            area_px: 10,
+        }
     }
 
     #[test]
@@ -68,8 +83,16 @@ mod tests {
     #[test]
     fn scores_hits_misses_and_false_alarms() {
         let truth = vec![
-            TruthRegion { kind: RegionKind::Added, bbox: [0, 0, 20, 20], note: None },
-            TruthRegion { kind: RegionKind::Removed, bbox: [200, 200, 20, 20], note: None },
+            TruthRegion {
+                kind: RegionKind::Added,
+                bbox: [0, 0, 20, 20],
+                note: None,
+            },
+            TruthRegion {
+                kind: RegionKind::Removed,
+                bbox: [200, 200, 20, 20],
+                note: None,
+            },
         ];
         let s = score_case(&truth, &[region([2, 2, 18, 18]), region([500, 500, 5, 5])]);
         assert_eq!(s.found, vec![true, false]);

@@ -15,8 +15,19 @@ pub const ANNOTATED_MAX_SIDE: u32 = 4096;
 
 pub fn encode_png(img: &RgbImage) -> Vec<u8> {
     let mut bytes = Vec::new();
-    let encoder = image::codecs::png::PngEncoder::new_with_quality(&mut bytes, image::codecs::png::CompressionType::Fast, image::codecs::png::FilterType::Adaptive);
-    image::ImageEncoder::write_image(encoder, img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8).expect("encoding to memory cannot fail");
+    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut bytes,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    image::ImageEncoder::write_image(
+        encoder,
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .expect("encoding to memory cannot fail");
     bytes
 }
 
@@ -37,12 +48,28 @@ pub fn stroke_rect(img: &mut RgbImage, x: i64, y: i64, w: i64, h: i64, t: i64, c
 }
 
 /// Text on a filled label; returns the label's width.
-pub fn label(img: &mut RgbImage, text: &str, x: i64, y: i64, height: f32, fg: [u8; 3], bg: [u8; 3]) -> i64 {
+pub fn label(
+    img: &mut RgbImage,
+    text: &str,
+    x: i64,
+    y: i64,
+    height: f32,
+    fg: [u8; 3],
+    bg: [u8; 3],
+) -> i64 {
     let scale = PxScale::from(height);
     let (tw, th) = imageproc::drawing::text_size(scale, font(), text);
     let pad = (height / 5.0).ceil() as i64;
     fill_rect(img, x, y, tw as i64 + 2 * pad, th as i64 + 2 * pad, bg);
-    imageproc::drawing::draw_text_mut(img, Rgb(fg), (x + pad) as i32, (y + pad) as i32, scale, font(), text);
+    imageproc::drawing::draw_text_mut(
+        img,
+        Rgb(fg),
+        (x + pad) as i32,
+        (y + pad) as i32,
+        scale,
+        font(),
+        text,
+    );
     tw as i64 + 2 * pad
 }
 
@@ -52,7 +79,12 @@ pub fn annotated(base: &RgbImage, regions: &[&Region], max_side: u32) -> RgbImag
     let (w, h) = base.dimensions();
     let s = (max_side as f64 / w.max(h) as f64).min(1.0);
     let mut img = if s < 1.0 {
-        resize_rgb(base, ((w as f64 * s).round() as u32).max(1), ((h as f64 * s).round() as u32).max(1)).0
+        resize_rgb(
+            base,
+            ((w as f64 * s).round() as u32).max(1),
+            ((h as f64 * s).round() as u32).max(1),
+        )
+        .0
     } else {
         base.clone()
     };
@@ -62,11 +94,28 @@ pub fn annotated(base: &RgbImage, regions: &[&Region], max_side: u32) -> RgbImag
     for r in regions {
         let [x, y, bw, bh] = r.bbox.map(|v| v as f64 * s);
         let pad = 4.0 * t as f64;
-        let (x, y, bw, bh) = ((x - pad) as i64, (y - pad) as i64, (bw + 2.0 * pad) as i64, (bh + 2.0 * pad) as i64);
+        let (x, y, bw, bh) = (
+            (x - pad) as i64,
+            (y - pad) as i64,
+            (bw + 2.0 * pad) as i64,
+            (bh + 2.0 * pad) as i64,
+        );
         let color = r.kind.rgb();
         stroke_rect(&mut img, x, y, bw, bh, t, color);
-        let ly = if y - t - text_h as i64 - 8 > 0 { y - t - text_h as i64 - 8 } else { y + bh + t };
-        label(&mut img, &r.id.to_string(), x - t, ly, text_h, [255, 255, 255], color);
+        let ly = if y - t - text_h as i64 - 8 > 0 {
+            y - t - text_h as i64 - 8
+        } else {
+            y + bh + t
+        };
+        label(
+            &mut img,
+            &r.id.to_string(),
+            x - t,
+            ly,
+            text_h,
+            [255, 255, 255],
+            color,
+        );
     }
     legend(&mut img, regions, text_h);
     img
@@ -76,10 +125,26 @@ fn legend(img: &mut RgbImage, regions: &[&Region], text_h: f32) {
     let mut y = (text_h * 0.6) as i64;
     let x = (text_h * 0.6) as i64;
     let count = |k: RegionKind| regions.iter().filter(|r| r.kind == k).count();
-    label(img, &format!("boarddiff: {} regions", regions.len()), x, y, text_h, [255, 255, 255], [20, 20, 20]);
+    label(
+        img,
+        &format!("boarddiff: {} regions", regions.len()),
+        x,
+        y,
+        text_h,
+        [255, 255, 255],
+        [20, 20, 20],
+    );
     y += (text_h * 1.6) as i64;
     for kind in RegionKind::ALL {
-        label(img, &format!("{} ({})", kind.label(), count(kind)), x, y, text_h, [255, 255, 255], kind.rgb());
+        label(
+            img,
+            &format!("{} ({})", kind.label(), count(kind)),
+            x,
+            y,
+            text_h,
+            [255, 255, 255],
+            kind.rgb(),
+        );
         y += (text_h * 1.6) as i64;
     }
 }
@@ -95,13 +160,18 @@ pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
     let x1 = (bx + bw + margin).min(rw);
     let y1 = (by + bh + margin).min(rh);
     let rect = [x0, y0, (x1 - x0).max(1), (y1 - y0).max(1)];
-    let reference = image::imageops::crop_imm(&cmp.reference, rect[0], rect[1], rect[2], rect[3]).to_image();
+    let reference =
+        image::imageops::crop_imm(&cmp.reference, rect[0], rect[1], rect[2], rect[3]).to_image();
     let suspect = warp_rect(&cmp.suspect, &cmp.alignment, rect).image;
     let scale = cmp.reference_from_work();
     let heat = RgbImage::from_fn(rect[2], rect[3], |x, y| {
         let wx = (((x + rect[0]) as f64 + 0.5) / scale) as u32;
         let wy = (((y + rect[1]) as f64 + 0.5) / scale) as u32;
-        let v = if wx < cmp.score.width && wy < cmp.score.height { cmp.score.at(wx, wy) } else { 0.0 };
+        let v = if wx < cmp.score.width && wy < cmp.score.height {
+            cmp.score.at(wx, wy)
+        } else {
+            0.0
+        };
         let base = reference.get_pixel(x, y).0;
         let grey = (base[0] as f32 * 0.3 + base[1] as f32 * 0.59 + base[2] as f32 * 0.11) * 0.35;
         let t = (v / (2.0 * cmp.settings.seed_sigma as f32)).clamp(0.0, 1.0);
@@ -110,34 +180,85 @@ pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
     let target_h = (rect[3] as f64).clamp(160.0, 640.0);
     let s = target_h / rect[3] as f64;
     let panel = |img: &RgbImage| {
-        let (w, h) = (((img.width() as f64 * s).round() as u32).max(1), ((img.height() as f64 * s).round() as u32).max(1));
-        image::imageops::resize(img, w, h, if s > 1.0 { image::imageops::FilterType::Nearest } else { image::imageops::FilterType::Triangle })
+        let (w, h) = (
+            ((img.width() as f64 * s).round() as u32).max(1),
+            ((img.height() as f64 * s).round() as u32).max(1),
+        );
+        image::imageops::resize(
+            img,
+            w,
+            h,
+            if s > 1.0 {
+                image::imageops::FilterType::Nearest
+            } else {
+                image::imageops::FilterType::Triangle
+            },
+        )
     };
     let panels = [panel(&reference), panel(&suspect), panel(&heat)];
     let gap = 8u32;
     let header = 30u32;
     let pw = panels[0].width();
-    let mut sheet = RgbImage::from_pixel(3 * pw + 4 * gap, panels[0].height() + header + gap, Rgb([32, 32, 36]));
+    let mut sheet = RgbImage::from_pixel(
+        3 * pw + 4 * gap,
+        panels[0].height() + header + gap,
+        Rgb([32, 32, 36]),
+    );
     let titles = ["reference", "suspect (aligned)", "difference"];
     for (i, p) in panels.iter().enumerate() {
         let x = gap + i as u32 * (pw + gap);
         image::imageops::replace(&mut sheet, p, x as i64, header as i64);
-        label(&mut sheet, titles[i], x as i64, 4, 16.0, [230, 230, 230], [32, 32, 36]);
+        label(
+            &mut sheet,
+            titles[i],
+            x as i64,
+            4,
+            16.0,
+            [230, 230, 230],
+            [32, 32, 36],
+        );
         // Where the region is, inside each panel.
         let rx = x as f64 + (bx - rect[0]) as f64 * s;
         let ry = header as f64 + (by - rect[1]) as f64 * s;
-        stroke_rect(&mut sheet, rx as i64 - 2, ry as i64 - 2, (bw as f64 * s) as i64 + 4, (bh as f64 * s) as i64 + 4, 1, region.kind.rgb());
+        stroke_rect(
+            &mut sheet,
+            rx as i64 - 2,
+            ry as i64 - 2,
+            (bw as f64 * s) as i64 + 4,
+            (bh as f64 * s) as i64 + 4,
+            1,
+            region.kind.rgb(),
+        );
     }
-    let tag = format!("#{} {} score {:.2}", region.id, region.kind.label(), region.score);
+    let tag = format!(
+        "#{} {} score {:.2}",
+        region.id,
+        region.kind.label(),
+        region.score
+    );
     let tw = imageproc::drawing::text_size(PxScale::from(16.0), font(), &tag).0 as i64;
     let tag_x = sheet.width() as i64 - tw - 14;
-    label(&mut sheet, &tag, tag_x, 4, 16.0, [255, 255, 255], region.kind.rgb());
+    label(
+        &mut sheet,
+        &tag,
+        tag_x,
+        4,
+        16.0,
+        [255, 255, 255],
+        region.kind.rgb(),
+    );
     sheet
 }
 
 /// A perceptual dark-to-bright map (black, purple, orange, yellow) for difference heat.
 pub fn heat_color(t: f32) -> [u8; 3] {
-    const STOPS: [[f32; 3]; 5] = [[0.0, 0.0, 4.0], [87.0, 16.0, 110.0], [188.0, 55.0, 84.0], [249.0, 142.0, 9.0], [252.0, 255.0, 164.0]];
+    const STOPS: [[f32; 3]; 5] = [
+        [0.0, 0.0, 4.0],
+        [87.0, 16.0, 110.0],
+        [188.0, 55.0, 84.0],
+        [249.0, 142.0, 9.0],
+        [252.0, 255.0, 164.0],
+    ];
     let t = t.clamp(0.0, 1.0) * 4.0;
     let i = (t as usize).min(3);
     let f = t - i as f32;
@@ -148,7 +269,12 @@ pub fn heat_color(t: f32) -> [u8; 3] {
 /// Writes report.json, annotated.png and regions/NNN.png into `dir`.
 pub fn write_outputs(cmp: Option<&Comparison>, report: &Report, dir: &Path) -> Result<()> {
     use crate::engine::error::EngineError;
-    let mkdir = |p: &Path| std::fs::create_dir_all(p).map_err(|e| EngineError::Write { path: p.to_owned(), detail: e.to_string() });
+    let mkdir = |p: &Path| {
+        std::fs::create_dir_all(p).map_err(|e| EngineError::Write {
+            path: p.to_owned(),
+            detail: e.to_string(),
+        })
+    };
     mkdir(dir)?;
     if let Some(cmp) = cmp {
         let regions: Vec<&Region> = report.regions.iter().collect();
@@ -160,7 +286,12 @@ pub fn write_outputs(cmp: Option<&Comparison>, report: &Report, dir: &Path) -> R
         report
             .regions
             .par_iter()
-            .map(|r| write_atomic(&crops.join(format!("{:03}.png", r.id)), &encode_png(&region_sheet(cmp, r))))
+            .map(|r| {
+                write_atomic(
+                    &crops.join(format!("{:03}.png", r.id)),
+                    &encode_png(&region_sheet(cmp, r)),
+                )
+            })
             .collect::<Result<Vec<()>>>()?;
     }
     // Written last: a report that exists describes images that exist.

@@ -124,7 +124,11 @@ impl Homography {
 
 /// Least-squares homography from >= 4 correspondences `dst ~ H src`, with Hartley
 /// normalisation and optional per-point weights. None when degenerate.
-pub fn fit_homography(src: &[[f64; 2]], dst: &[[f64; 2]], weights: Option<&[f64]>) -> Option<Homography> {
+pub fn fit_homography(
+    src: &[[f64; 2]],
+    dst: &[[f64; 2]],
+    weights: Option<&[f64]>,
+) -> Option<Homography> {
     let n = src.len();
     if n < 4 || dst.len() != n {
         return None;
@@ -174,7 +178,17 @@ fn normalizer(pts: &[[f64; 2]]) -> Option<Homography> {
         return None;
     }
     let s = std::f64::consts::SQRT_2 / mean_dist;
-    Some(Homography(Matrix3::new(s, 0.0, -s * mx, 0.0, s, -s * my, 0.0, 0.0, 1.0)))
+    Some(Homography(Matrix3::new(
+        s,
+        0.0,
+        -s * mx,
+        0.0,
+        s,
+        -s * my,
+        0.0,
+        0.0,
+        1.0,
+    )))
 }
 
 /// Mean distance between two mappings over an n x n grid of reference points inside
@@ -211,7 +225,8 @@ mod tests {
 
     #[test]
     fn fit_recovers_known_homography() {
-        let truth = Homography::from_rows([[1.02, 0.05, 12.0], [-0.03, 0.98, -7.0], [1e-5, -2e-5, 1.0]]);
+        let truth =
+            Homography::from_rows([[1.02, 0.05, 12.0], [-0.03, 0.98, -7.0], [1e-5, -2e-5, 1.0]]);
         let src: Vec<[f64; 2]> = (0..30)
             .map(|i| [(i * 37 % 500) as f64, (i * 91 % 400) as f64])
             .collect();

@@ -46,10 +46,12 @@ pub fn load_rgb(path: &Path) -> Result<LoadedImage> {
     if format == image::ImageFormat::Jpeg {
         check_jpeg_complete(&mut reader, path)?;
     }
-    reader.seek(SeekFrom::Start(0)).map_err(|e| EngineError::Io {
-        path: path.to_owned(),
-        source: e,
-    })?;
+    reader
+        .seek(SeekFrom::Start(0))
+        .map_err(|e| EngineError::Io {
+            path: path.to_owned(),
+            source: e,
+        })?;
 
     let mut image_reader = ImageReader::with_format(reader, format);
     image_reader.limits(limits());
@@ -194,7 +196,10 @@ mod tests {
         assert_eq!(img.rgb.dimensions(), (80, 70));
 
         let missing = d.join("nope.png");
-        assert!(matches!(load_rgb(&missing), Err(EngineError::NotFound { .. })));
+        assert!(matches!(
+            load_rgb(&missing),
+            Err(EngineError::NotFound { .. })
+        ));
         let empty = write(&d, "empty.jpg", b"");
         assert!(matches!(load_rgb(&empty), Err(EngineError::Empty { .. })));
         let text = write(&d, "text.jpg", b"hello, this is not an image at all");
@@ -203,7 +208,10 @@ mod tests {
             Err(EngineError::UnsupportedFormat { .. })
         ));
         let small = write(&d, "small.png", &png_bytes(32, 100));
-        assert!(matches!(load_rgb(&small), Err(EngineError::TooSmall { .. })));
+        assert!(matches!(
+            load_rgb(&small),
+            Err(EngineError::TooSmall { .. })
+        ));
         let full = png_bytes(200, 200);
         let trunc = write(&d, "trunc.png", &full[..full.len() / 2]);
         assert!(matches!(load_rgb(&trunc), Err(EngineError::Corrupt { .. })));
@@ -237,12 +245,33 @@ mod tests {
         assert!(err.to_string().contains("truncated"), "{err}");
     }
 
+    #[test]
+    fn loads_sixteen_bit_tiff_and_webp_and_bmp() {
+        let d = temp_dir("formats");
+        let wide = image::ImageBuffer::<image::Rgb<u16>, Vec<u16>>::from_fn(96, 80, |x, y| image::Rgb([(x * 600) as u16, (y * 700) as u16, 65535]));
+        let tiff = d.join("deep.tiff");
+        image::DynamicImage::ImageRgb16(wide).save(&tiff).unwrap();
+        let img = load_rgb(&tiff).unwrap();
+        assert_eq!(img.rgb.dimensions(), (96, 80));
+        assert_eq!(img.rgb.get_pixel(0, 0)[2], 255);
+        let rgb = RgbImage::from_fn(100, 90, |x, y| image::Rgb([x as u8, y as u8, 1]));
+        for ext in ["webp", "bmp"] {
+            let p = d.join(format!("img.{ext}"));
+            rgb.save(&p).unwrap();
+            assert_eq!(load_rgb(&p).unwrap().rgb.dimensions(), (100, 90), "{ext}");
+        }
+    }
+
     fn crc32(data: &[u8]) -> u32 {
         let mut crc = 0xFFFF_FFFFu32;
         for &b in data {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc

@@ -19,7 +19,7 @@ struct GainGrid {
 
 enum Step {
     Gain(GainGrid),
-    Curve([[u8; 256]; 3]),
+    Curve(Box<[[u8; 256]; 3]>),
 }
 
 pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
@@ -29,8 +29,13 @@ pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage
     } else {
         let mut v = resize_gray(valid, w, h).0;
         // Only blocks fully inside the warp count: a blend with "no data" is not a colour.
-        v.iter_mut().for_each(|p| *p = if *p == 255 { 255 } else { 0 });
-        (resize_rgb(reference, w, h).0, resize_rgb(suspect, w, h).0, v)
+        v.iter_mut()
+            .for_each(|p| *p = if *p == 255 { 255 } else { 0 });
+        (
+            resize_rgb(reference, w, h).0,
+            resize_rgb(suspect, w, h).0,
+            v,
+        )
     };
     let mut estimate = small_sus;
     let mut steps = Vec::new();
@@ -40,7 +45,11 @@ pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage
         let step = if round % 2 == 0 {
             Step::Gain(estimate_gain(&small_ref, &estimate, &small_valid))
         } else {
-            Step::Curve(estimate_curves(&small_ref, &estimate, &small_valid))
+            Step::Curve(Box::new(estimate_curves(
+                &small_ref,
+                &estimate,
+                &small_valid,
+            )))
         };
         apply(&mut estimate, std::slice::from_ref(&step));
         steps.push(step);
@@ -54,7 +63,8 @@ fn apply(img: &mut RgbImage, steps: &[Step]) {
     let column_weights = |cols: usize| -> Vec<(usize, f32)> {
         (0..w)
             .map(|x| {
-                let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5).clamp(0.0, (cols - 1) as f32);
+                let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5)
+                    .clamp(0.0, (cols - 1) as f32);
                 let x0 = (g as usize).min(cols.saturating_sub(2));
                 (x0, if cols > 1 { g - x0 as f32 } else { 0.0 })
             })
@@ -75,11 +85,16 @@ fn apply(img: &mut RgbImage, steps: &[Step]) {
         for (k, step) in steps.iter().enumerate() {
             match step {
                 Step::Gain(g) => {
-                    let gy = (((y as f32 + 0.5) / h as f32) * g.rows as f32 - 0.5).clamp(0.0, (g.rows - 1) as f32);
+                    let gy = (((y as f32 + 0.5) / h as f32) * g.rows as f32 - 0.5)
+                        .clamp(0.0, (g.rows - 1) as f32);
                     let y0 = (gy as usize).min(g.rows.saturating_sub(2));
                     let fy = if g.rows > 1 { gy - y0 as f32 } else { 0.0 };
                     let y1 = (y0 + 1).min(g.rows - 1);
-                    let nodes: Vec<f32> = (0..g.cols).map(|c| g.gains[y0 * g.cols + c] * (1.0 - fy) + g.gains[y1 * g.cols + c] * fy).collect();
+                    let nodes: Vec<f32> = (0..g.cols)
+                        .map(|c| {
+                            g.gains[y0 * g.cols + c] * (1.0 - fy) + g.gains[y1 * g.cols + c] * fy
+                        })
+                        .collect();
                     for (out, &(x0, fx)) in gain_row.iter_mut().zip(&columns[k]) {
                         let x1 = (x0 + 1).min(g.cols - 1);
                         *out = nodes[x0] + (nodes[x1] - nodes[x0]) * fx;
@@ -92,7 +107,7 @@ fn apply(img: &mut RgbImage, steps: &[Step]) {
                 }
                 Step::Curve(luts) => {
                     for px in buf.chunks_exact_mut(3) {
-                        for (c, lut) in px.iter_mut().zip(luts) {
+                        for (c, lut) in px.iter_mut().zip(luts.iter()) {
                             // Saturating float-to-int cast, then a clamp: no libm round.
                             *c = lut[((*c + 0.5) as usize).min(255)] as f32;
                         }
@@ -112,7 +127,12 @@ fn apply(img: &mut RgbImage, steps: &[Step]) {
 /// matching turns noise into speckles where a histogram is narrow.
 fn estimate_curves(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage) -> [[u8; 256]; 3] {
     let mut joint = vec![[[0u32; 256]; 256]; 3];
-    for ((r, s), v) in reference.as_raw().chunks_exact(3).zip(suspect.as_raw().chunks_exact(3)).zip(valid.as_raw()) {
+    for ((r, s), v) in reference
+        .as_raw()
+        .chunks_exact(3)
+        .zip(suspect.as_raw().chunks_exact(3))
+        .zip(valid.as_raw())
+    {
         if *v > 0 {
             for c in 0..3 {
                 joint[c][s[c] as usize][r[c] as usize] += 1;
@@ -193,8 +213,14 @@ fn estimate_gain(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage) ->
                     }
                     let i = 3 * (y * w + x);
                     n += 1.0;
-                    sr += reference.as_raw()[i..i + 3].iter().map(|v| *v as f64).sum::<f64>();
-                    ss += suspect.as_raw()[i..i + 3].iter().map(|v| *v as f64).sum::<f64>();
+                    sr += reference.as_raw()[i..i + 3]
+                        .iter()
+                        .map(|v| *v as f64)
+                        .sum::<f64>();
+                    ss += suspect.as_raw()[i..i + 3]
+                        .iter()
+                        .map(|v| *v as f64)
+                        .sum::<f64>();
                 }
             }
             if n < (BLOCK * BLOCK / 4) as f64 {
@@ -240,7 +266,11 @@ mod tests {
         let mut suspect = RgbImage::from_fn(w, h, |x, y| {
             let g = 0.7 + 0.5 * x as f64 / w as f64;
             let v = pattern(x, y);
-            image::Rgb([(v * g * 1.1).min(255.0) as u8, (v * 0.9 * g).min(255.0) as u8, (v * 0.8 * g * 0.85).min(255.0) as u8])
+            image::Rgb([
+                (v * g * 1.1).min(255.0) as u8,
+                (v * 0.9 * g).min(255.0) as u8,
+                (v * 0.8 * g * 0.85).min(255.0) as u8,
+            ])
         });
         let valid = GrayImage::from_pixel(w, h, image::Luma([255]));
         normalise(&reference, &mut suspect, &valid);

@@ -68,7 +68,10 @@ impl Timings {
     }
 
     pub fn as_pairs(&self) -> Vec<(String, f64)> {
-        self.0.iter().map(|(s, t)| (s.label().to_string(), (t * 1000.0).round() / 1000.0)).collect()
+        self.0
+            .iter()
+            .map(|(s, t)| (s.label().to_string(), (t * 1000.0).round() / 1000.0))
+            .collect()
     }
 }
 
@@ -99,7 +102,14 @@ impl Comparison {
         if settings.tolerance_px != self.settings.tolerance_px {
             self.score = diff_stage(&self.work_reference, &self.work_suspect, &settings);
         }
-        self.regions = find_regions(&self.score, &self.work_reference, &self.work_suspect.image, &settings, self.reference_from_work(), &ignore);
+        self.regions = find_regions(
+            &self.score,
+            &self.work_reference,
+            &self.work_suspect.image,
+            &settings,
+            self.reference_from_work(),
+            &ignore,
+        );
         self.settings = settings;
         self.ignore = ignore;
     }
@@ -124,9 +134,37 @@ fn diff_stage(reference: &RgbImage, suspect: &Warped, settings: &DetectSettings)
 
 /// Aligns and compares two decoded photos. Alignment failures come back as
 /// [`EngineError::AlignmentRefused`].
-pub fn compare(reference: RgbImage, suspect: RgbImage, settings: DetectSettings, ignore: Vec<[u32; 4]>, progress: &dyn Progress) -> Result<Comparison> {
+pub fn compare(
+    reference: RgbImage,
+    suspect: RgbImage,
+    settings: DetectSettings,
+    ignore: Vec<[u32; 4]>,
+    progress: &dyn Progress,
+) -> Result<Comparison> {
     let mut timings = Timings::default();
     compare_timed(reference, suspect, settings, ignore, progress, &mut timings)
+}
+
+/// As [`compare`] with a known alignment (pre-registered data, manual alignment): skips
+/// the alignment stage.
+pub fn compare_with_alignment(
+    reference: RgbImage,
+    suspect: RgbImage,
+    alignment: Alignment,
+    settings: DetectSettings,
+    ignore: Vec<[u32; 4]>,
+    progress: &dyn Progress,
+) -> Result<Comparison> {
+    let mut timings = Timings::default();
+    run(
+        reference,
+        suspect,
+        Some(alignment),
+        settings,
+        ignore,
+        progress,
+        &mut timings,
+    )
 }
 
 /// As [`compare`], appending stage times to `timings` (which may already hold decode).
@@ -138,13 +176,40 @@ pub fn compare_timed(
     progress: &dyn Progress,
     timings: &mut Timings,
 ) -> Result<Comparison> {
-    let check = || if progress.cancelled() { Err(EngineError::Cancelled) } else { Ok(()) };
+    run(
+        reference, suspect, None, settings, ignore, progress, timings,
+    )
+}
+
+fn run(
+    reference: RgbImage,
+    suspect: RgbImage,
+    known_alignment: Option<Alignment>,
+    settings: DetectSettings,
+    ignore: Vec<[u32; 4]>,
+    progress: &dyn Progress,
+    timings: &mut Timings,
+) -> Result<Comparison> {
+    let check = || {
+        if progress.cancelled() {
+            Err(EngineError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
     progress.update(Stage::Pyramid, 0.0);
     let work_pixels = (settings.work_megapixels * 1e6) as u64;
     let work_dims = fit_dims(reference.dimensions(), work_pixels);
+    let need_gray = known_alignment.is_none();
     let ((ref_gray, sus_gray), work_reference) = timings.time(Stage::Pyramid, || {
         rayon::join(
-            || rayon::join(|| to_gray(&reference), || to_gray(&suspect)),
+            || {
+                if need_gray {
+                    rayon::join(|| to_gray(&reference), || to_gray(&suspect))
+                } else {
+                    (GrayImage::new(1, 1), GrayImage::new(1, 1))
+                }
+            },
             || {
                 if work_dims == reference.dimensions() {
                     reference.clone()
@@ -157,23 +222,48 @@ pub fn compare_timed(
     check()?;
     let report = |f: f32| progress.update(Stage::Align, f);
     let cancelled = || progress.cancelled();
-    let alignment = timings.time(Stage::Align, || {
-        align::align(&ref_gray, &sus_gray, &AlignProgress { report: &report, cancelled: &cancelled })
-    })?;
+    let alignment = match known_alignment {
+        Some(a) => a,
+        None => timings.time(Stage::Align, || {
+            align::align(
+                &ref_gray,
+                &sus_gray,
+                &AlignProgress {
+                    report: &report,
+                    cancelled: &cancelled,
+                },
+            )
+        })?,
+    };
     drop((ref_gray, sus_gray));
     check()?;
     progress.update(Stage::Warp, 0.0);
-    let mut work_suspect = timings.time(Stage::Warp, || warp_to_work(&suspect, &alignment, reference.dimensions(), work_dims));
+    let mut work_suspect = timings.time(Stage::Warp, || {
+        warp_to_work(&suspect, &alignment, reference.dimensions(), work_dims)
+    });
     check()?;
     progress.update(Stage::Diff, 0.0);
     let score = timings.time(Stage::Diff, || {
-        photometric::normalise(&work_reference, &mut work_suspect.image, &work_suspect.valid);
+        photometric::normalise(
+            &work_reference,
+            &mut work_suspect.image,
+            &work_suspect.valid,
+        );
         diff_stage(&work_reference, &work_suspect, &settings)
     });
     check()?;
     progress.update(Stage::Regions, 0.0);
     let reference_from_work = reference.width() as f64 / work_reference.width() as f64;
-    let regions = timings.time(Stage::Regions, || find_regions(&score, &work_reference, &work_suspect.image, &settings, reference_from_work, &ignore));
+    let regions = timings.time(Stage::Regions, || {
+        find_regions(
+            &score,
+            &work_reference,
+            &work_suspect.image,
+            &settings,
+            reference_from_work,
+            &ignore,
+        )
+    });
     Ok(Comparison {
         reference,
         suspect,

@@ -23,13 +23,27 @@ pub fn to_gray(rgb: &RgbImage) -> GrayImage {
 /// Area-averaging resize, which is what a downscale for analysis wants (no aliasing, no
 /// ringing). Returns the image and the transform from source pixels to result pixels.
 pub fn resize_rgb(src: &RgbImage, width: u32, height: u32) -> (RgbImage, Homography) {
-    let dst = resize_raw(src.as_raw(), src.width(), src.height(), width, height, fr::PixelType::U8x3);
+    let dst = resize_raw(
+        src.as_raw(),
+        src.width(),
+        src.height(),
+        width,
+        height,
+        fr::PixelType::U8x3,
+    );
     let img = RgbImage::from_raw(width, height, dst).expect("buffer sized from dimensions");
     (img, scale_between(src.dimensions(), (width, height)))
 }
 
 pub fn resize_gray(src: &GrayImage, width: u32, height: u32) -> (GrayImage, Homography) {
-    let dst = resize_raw(src.as_raw(), src.width(), src.height(), width, height, fr::PixelType::U8);
+    let dst = resize_raw(
+        src.as_raw(),
+        src.width(),
+        src.height(),
+        width,
+        height,
+        fr::PixelType::U8,
+    );
     let img = GrayImage::from_raw(width, height, dst).expect("buffer sized from dimensions");
     (img, scale_between(src.dimensions(), (width, height)))
 }
@@ -72,10 +86,12 @@ pub fn scale_between(from: (u32, u32), to: (u32, u32)) -> Homography {
 }
 
 fn resize_raw(src: &[u8], sw: u32, sh: u32, dw: u32, dh: u32, pixel: fr::PixelType) -> Vec<u8> {
-    let src_image = fr::images::ImageRef::new(sw, sh, src, pixel).expect("buffer sized from dimensions");
+    let src_image =
+        fr::images::ImageRef::new(sw, sh, src, pixel).expect("buffer sized from dimensions");
     let mut dst_image = fr::images::Image::new(dw, dh, pixel);
     let mut resizer = fr::Resizer::new();
-    let options = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Box));
+    let options =
+        fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Box));
     resizer
         .resize(&src_image, &mut dst_image, &options)
         .expect("pixel types match");
@@ -89,7 +105,9 @@ mod tests {
     #[test]
     fn halving_preserves_pixel_centre_convention() {
         // A bright column at x = 10..12 in full res lands at x = 5 in half res.
-        let img = GrayImage::from_fn(64, 64, |x, _| image::Luma([if (10..12).contains(&x) { 200 } else { 0 }]));
+        let img = GrayImage::from_fn(64, 64, |x, _| {
+            image::Luma([if (10..12).contains(&x) { 200 } else { 0 }])
+        });
         let (half, half_from_full) = resize_gray(&img, 32, 32);
         assert_eq!(half.get_pixel(5, 3)[0], 200);
         let p = half_from_full.apply([10.5, 0.0]);

@@ -65,8 +65,16 @@ pub fn find_regions(
     let seed_t = (settings.seed_sigma / settings.sensitivity.max(0.05)) as f32;
     let grow_t = (settings.grow_sigma / settings.sensitivity.max(0.05)) as f32;
     let ignored = |x: usize, y: usize| {
-        let (rx, ry) = ((x as f64 + 0.5) * reference_from_work, (y as f64 + 0.5) * reference_from_work);
-        ignore.iter().any(|r| rx >= r[0] as f64 && ry >= r[1] as f64 && rx < (r[0] + r[2]) as f64 && ry < (r[1] + r[3]) as f64)
+        let (rx, ry) = (
+            (x as f64 + 0.5) * reference_from_work,
+            (y as f64 + 0.5) * reference_from_work,
+        );
+        ignore.iter().any(|r| {
+            rx >= r[0] as f64
+                && ry >= r[1] as f64
+                && rx < (r[0] + r[2]) as f64
+                && ry < (r[1] + r[3]) as f64
+        })
     };
     let mut grow = vec![0u8; w * h];
     grow.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
@@ -104,12 +112,18 @@ pub fn find_regions(
             s.mass += map.data[i];
         }
     }
-    let min_area_work = (settings.min_area_px as f64 / (reference_from_work * reference_from_work)).max(1.0) as u64;
+    let min_area_work =
+        (settings.min_area_px as f64 / (reference_from_work * reference_from_work)).max(1.0) as u64;
     let candidates: Vec<WorkRegion> = stats
         .into_iter()
         .filter(|s| s.area >= min_area_work && s.peak >= seed_t)
         .map(|mut s| {
-            s.bbox = [s.bbox[0], s.bbox[1], s.bbox[2] - s.bbox[0] + 1, s.bbox[3] - s.bbox[1] + 1];
+            s.bbox = [
+                s.bbox[0],
+                s.bbox[1],
+                s.bbox[2] - s.bbox[0] + 1,
+                s.bbox[3] - s.bbox[1] + 1,
+            ];
             s
         })
         .collect();
@@ -153,7 +167,14 @@ fn score_from_peak(peak: f64, seed: f64) -> f64 {
 /// reference once shifted. A small rotation is a different shift at each end, so the
 /// region is cut into tiles and each tile may have its own shift of up to `jitter_px`.
 /// The region is benign when every tile's strong differences disappear under some shift.
-fn explained_by_shift(map: &ScoreMap, reference: &RgbImage, suspect: &RgbImage, r: &WorkRegion, settings: &DetectSettings, (seed_t, grow_t): (f32, f32)) -> bool {
+fn explained_by_shift(
+    map: &ScoreMap,
+    reference: &RgbImage,
+    suspect: &RgbImage,
+    r: &WorkRegion,
+    settings: &DetectSettings,
+    (seed_t, grow_t): (f32, f32),
+) -> bool {
     const TILE: i64 = 16;
     let j = settings.jitter_px as i64;
     if j == 0 {
@@ -176,7 +197,10 @@ fn explained_by_shift(map: &ScoreMap, reference: &RgbImage, suspect: &RgbImage, 
         let rv = reference.get_pixel(x as u32, y as u32).0;
         match bilinear_rgb(suspect, x as f64 + dx, y as f64 + dy) {
             Some(sv) => {
-                let d = ((rv[0] as f32 - sv[0]).powi(2) + (rv[1] as f32 - sv[1]).powi(2) + (rv[2] as f32 - sv[2]).powi(2)).sqrt();
+                let d = ((rv[0] as f32 - sv[0]).powi(2)
+                    + (rv[1] as f32 - sv[1]).powi(2)
+                    + (rv[2] as f32 - sv[2]).powi(2))
+                .sqrt();
                 d <= limit
             }
             None => false,
@@ -192,7 +216,11 @@ fn explained_by_shift(map: &ScoreMap, reference: &RgbImage, suspect: &RgbImage, 
                 .filter(|&(x, y)| map.at(x as u32, y as u32) >= grow_t)
                 .collect();
             let explained = strong.is_empty()
-                || steps.iter().any(|&dy| steps.iter().any(|&dx| strong.iter().all(|&(x, y)| matches_at(x, y, dx, dy))));
+                || steps.iter().any(|&dy| {
+                    steps
+                        .iter()
+                        .any(|&dx| strong.iter().all(|&(x, y)| matches_at(x, y, dx, dy)))
+                });
             if !explained {
                 return false;
             }
@@ -298,7 +326,9 @@ pub fn label_components(mask: &[u8], w: usize, h: usize) -> (Vec<u32>, usize) {
         }
         compact[l as usize] = compact[r as usize];
     }
-    labels.par_iter_mut().for_each(|l| *l = compact[*l as usize]);
+    labels
+        .par_iter_mut()
+        .for_each(|l| *l = compact[*l as usize]);
     (labels, count as usize)
 }
 
@@ -322,7 +352,13 @@ mod tests {
     #[test]
     fn classifies_added_and_removed() {
         let flat = RgbImage::from_pixel(40, 40, image::Rgb([30, 90, 50]));
-        let busy = RgbImage::from_fn(40, 40, |x, y| if (x / 2 + y / 2) % 2 == 0 { image::Rgb([20, 20, 20]) } else { image::Rgb([220, 220, 220]) });
+        let busy = RgbImage::from_fn(40, 40, |x, y| {
+            if (x / 2 + y / 2) % 2 == 0 {
+                image::Rgb([20, 20, 20])
+            } else {
+                image::Rgb([220, 220, 220])
+            }
+        });
         let bbox = [5, 5, 30, 30];
         assert_eq!(classify(&flat, &busy, &bbox), RegionKind::Added);
         assert_eq!(classify(&busy, &flat, &bbox), RegionKind::Removed);

@@ -118,8 +118,13 @@ pub struct IgnoreMask {
 pub fn parse_mask(path: &std::path::Path) -> crate::engine::error::Result<IgnoreMask> {
     use crate::engine::error::EngineError;
     let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => EngineError::NotFound { path: path.to_owned() },
-        _ => EngineError::Io { path: path.to_owned(), source: e },
+        std::io::ErrorKind::NotFound => EngineError::NotFound {
+            path: path.to_owned(),
+        },
+        _ => EngineError::Io {
+            path: path.to_owned(),
+            source: e,
+        },
     })?;
     // Accept either {"rects": [[x,y,w,h], ...]} or a bare list of rectangles.
     let mask = serde_json::from_str::<IgnoreMask>(&text)
@@ -143,9 +148,18 @@ pub fn parse_mask(path: &std::path::Path) -> crate::engine::error::Result<Ignore
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> crate::engine::error::Result<()> {
     use crate::engine::error::EngineError;
     use std::io::Write;
-    let err = |e: std::io::Error| EngineError::Write { path: path.to_owned(), detail: e.to_string() };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let err = |e: std::io::Error| EngineError::Write {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -159,7 +173,10 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> crate::engine::erro
     result.map_err(err)
 }
 
-pub fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> crate::engine::error::Result<()> {
+pub fn write_json<T: Serialize>(
+    path: &std::path::Path,
+    value: &T,
+) -> crate::engine::error::Result<()> {
     let text = serde_json::to_string_pretty(value).expect("report types serialise");
     write_atomic(path, text.as_bytes())
 }

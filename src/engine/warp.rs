@@ -16,9 +16,16 @@ pub struct Warped {
 /// Warps `suspect` (full resolution) into a `work` sized frame, where `work_from_reference`
 /// scales reference pixels to work pixels. The suspect is first reduced to about the
 /// same sampling density so bilinear sampling does not alias.
-pub fn warp_to_work(suspect: &RgbImage, alignment: &Alignment, reference_dims: (u32, u32), work_dims: (u32, u32)) -> Warped {
+pub fn warp_to_work(
+    suspect: &RgbImage,
+    alignment: &Alignment,
+    reference_dims: (u32, u32),
+    work_dims: (u32, u32),
+) -> Warped {
     let work_from_reference = scale_between(reference_dims, work_dims);
-    let reference_from_work = work_from_reference.inverse().expect("scale transforms invert");
+    let reference_from_work = work_from_reference
+        .inverse()
+        .expect("scale transforms invert");
     let centre = [reference_dims.0 as f64 / 2.0, reference_dims.1 as f64 / 2.0];
     let suspect_per_reference = alignment.suspect_from_reference.local_scale(centre);
     let work_scale = work_dims.0 as f64 / reference_dims.0 as f64;
@@ -29,19 +36,31 @@ pub fn warp_to_work(suspect: &RgbImage, alignment: &Alignment, reference_dims: (
     } else {
         (suspect.clone(), Homography::identity())
     };
-    warp_with(&level, |p| {
-        let r = reference_from_work.apply(p);
-        level_from_suspect.apply(alignment.map(r))
-    }, work_dims)
+    warp_with(
+        &level,
+        |p| {
+            let r = reference_from_work.apply(p);
+            level_from_suspect.apply(alignment.map(r))
+        },
+        work_dims,
+    )
 }
 
 /// Full-resolution warp of one rectangle of the reference frame, for crops and the loupe.
 pub fn warp_rect(suspect: &RgbImage, alignment: &Alignment, rect: [u32; 4]) -> Warped {
     let [x0, y0, w, h] = rect;
-    warp_with(suspect, |p| alignment.map([p[0] + x0 as f64, p[1] + y0 as f64]), (w, h))
+    warp_with(
+        suspect,
+        |p| alignment.map([p[0] + x0 as f64, p[1] + y0 as f64]),
+        (w, h),
+    )
 }
 
-fn warp_with(source: &RgbImage, source_from_out: impl Fn([f64; 2]) -> [f64; 2] + Sync, (w, h): (u32, u32)) -> Warped {
+fn warp_with(
+    source: &RgbImage,
+    source_from_out: impl Fn([f64; 2]) -> [f64; 2] + Sync,
+    (w, h): (u32, u32),
+) -> Warped {
     let mut image = RgbImage::new(w, h);
     let mut valid = GrayImage::new(w, h);
     image

@@ -22,15 +22,34 @@ pub fn write_case(dir: &Path, spec: &CaseSpec) -> Case {
 }
 
 pub fn run(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_boarddiff")).args(args).output().unwrap()
+    std::process::Command::new(env!("CARGO_BIN_EXE_boarddiff"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
-pub fn compare(dir: &Path, reference: &Path, suspect: &Path, extra: &[&str]) -> (Output, Option<Report>) {
+pub fn compare(
+    dir: &Path,
+    reference: &Path,
+    suspect: &Path,
+    extra: &[&str],
+) -> (Output, Option<Report>) {
     let out = dir.join("out");
-    let mut args = vec!["compare", "--reference", reference.to_str().unwrap(), "--suspect", suspect.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"];
+    let mut args = vec![
+        "compare",
+        "--reference",
+        reference.to_str().unwrap(),
+        "--suspect",
+        suspect.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
     args.extend_from_slice(extra);
     let output = run(&args);
-    let report = std::fs::read_to_string(out.join("report.json")).ok().map(|t| serde_json::from_str(&t).unwrap());
+    let report = std::fs::read_to_string(out.join("report.json"))
+        .ok()
+        .map(|t| serde_json::from_str(&t).unwrap());
     (output, report)
 }
 

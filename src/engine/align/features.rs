@@ -31,7 +31,10 @@ pub fn detect(image: &GrayImage, params: &DetectParams) -> Vec<Keypoint> {
     let mut level_images = vec![image.clone()];
     for level in 1..params.levels {
         let s = LEVEL_STEP.powi(level as i32);
-        let (w, h) = ((w0 as f64 / s).round() as u32, (h0 as f64 / s).round() as u32);
+        let (w, h) = (
+            (w0 as f64 / s).round() as u32,
+            (h0 as f64 / s).round() as u32,
+        );
         if w < 2 * BORDER + 16 || h < 2 * BORDER + 16 {
             break;
         }
@@ -47,13 +50,16 @@ pub fn detect(image: &GrayImage, params: &DetectParams) -> Vec<Keypoint> {
         .par_iter()
         .enumerate()
         .flat_map_iter(|(level, img)| {
-            let budget = (params.max_keypoints as f64 * weights[level] / total_weight).ceil() as usize;
+            let budget =
+                (params.max_keypoints as f64 * weights[level] / total_weight).ceil() as usize;
             let base_from_level = scale_between(img.dimensions(), (w0, h0));
-            detect_level(img, budget).into_iter().map(move |(x, y, descriptor)| Keypoint {
-                pos: base_from_level.apply([x as f64, y as f64]),
-                level,
-                descriptor,
-            })
+            detect_level(img, budget)
+                .into_iter()
+                .map(move |(x, y, descriptor)| Keypoint {
+                    pos: base_from_level.apply([x as f64, y as f64]),
+                    level,
+                    descriptor,
+                })
         })
         .collect()
 }
@@ -68,7 +74,8 @@ fn detect_level(img: &GrayImage, budget: usize) -> Vec<(u32, u32, [u64; 4])> {
     let cells_x = 12u32;
     let cells_y = 9u32;
     let per_cell = budget.div_ceil((cells_x * cells_y) as usize).max(1);
-    let mut buckets: Vec<Vec<imageproc::corners::Corner>> = vec![Vec::new(); (cells_x * cells_y) as usize];
+    let mut buckets: Vec<Vec<imageproc::corners::Corner>> =
+        vec![Vec::new(); (cells_x * cells_y) as usize];
     for c in corners {
         let cx = (c.x * cells_x / w).min(cells_x - 1);
         let cy = (c.y * cells_y / h).min(cells_y - 1);
@@ -84,7 +91,10 @@ fn detect_level(img: &GrayImage, budget: usize) -> Vec<(u32, u32, [u64; 4])> {
                 break;
             }
             // Cheap non-maximum suppression: FAST fires on several neighbours of one corner.
-            if kept.iter().any(|k| k.0.abs_diff(c.x) < 5 && k.1.abs_diff(c.y) < 5) {
+            if kept
+                .iter()
+                .any(|k| k.0.abs_diff(c.x) < 5 && k.1.abs_diff(c.y) < 5)
+            {
                 continue;
             }
             kept.push((c.x, c.y));
@@ -151,7 +161,12 @@ pub fn hamming(a: &[u64; 4], b: &[u64; 4]) -> u32 {
 
 /// Nearest neighbours with Lowe's ratio test and a mutual check: periodic layouts (rows of
 /// identical capacitors) produce ambiguous matches that both filters remove.
-pub fn match_descriptors(a: &[Keypoint], b: &[Keypoint], ratio: f64, max_dist: u32) -> Vec<(usize, usize)> {
+pub fn match_descriptors(
+    a: &[Keypoint],
+    b: &[Keypoint],
+    ratio: f64,
+    max_dist: u32,
+) -> Vec<(usize, usize)> {
     let best = |from: &[Keypoint], to: &[Keypoint]| -> Vec<(usize, u32, u32)> {
         from.par_iter()
             .map(|k| {

@@ -19,7 +19,12 @@ pub struct ResidualField {
 pub const MAX_FIELD_PX: f64 = 6.0;
 
 impl ResidualField {
-    pub fn fit(width: u32, height: u32, matches: &[PatchMatch], model: &Homography) -> Option<Self> {
+    pub fn fit(
+        width: u32,
+        height: u32,
+        matches: &[PatchMatch],
+        model: &Homography,
+    ) -> Option<Self> {
         if matches.len() < 30 {
             return None;
         }
@@ -30,7 +35,10 @@ impl ResidualField {
             .iter()
             .map(|m| {
                 let p = model.apply(m.pos_in_reference);
-                (m.pos_in_reference, [m.pos_in_suspect[0] - p[0], m.pos_in_suspect[1] - p[1]])
+                (
+                    m.pos_in_reference,
+                    [m.pos_in_suspect[0] - p[0], m.pos_in_suspect[1] - p[1]],
+                )
             })
             .collect();
         // Residuals far from the typical magnitude are mismatches, not distortion.
@@ -79,7 +87,10 @@ impl ResidualField {
     pub fn offset_at(&self, pos_in_reference: [f64; 2]) -> [f64; 2] {
         let gx = (pos_in_reference[0] / self.cell_w).clamp(0.0, (self.cols - 1) as f64);
         let gy = (pos_in_reference[1] / self.cell_h).clamp(0.0, (self.rows - 1) as f64);
-        let (x0, y0) = ((gx as usize).min(self.cols - 2), (gy as usize).min(self.rows - 2));
+        let (x0, y0) = (
+            (gx as usize).min(self.cols - 2),
+            (gy as usize).min(self.rows - 2),
+        );
         let (fx, fy) = (gx - x0 as f64, gy - y0 as f64);
         let at = |x: usize, y: usize| self.offsets[y * self.cols + x];
         let mut out = [0.0; 2];

@@ -8,7 +8,12 @@ pub struct RansacResult {
     pub inliers: Vec<usize>,
 }
 
-pub fn ransac_homography(src: &[[f64; 2]], dst: &[[f64; 2]], threshold: f64, seed: u64) -> Option<RansacResult> {
+pub fn ransac_homography(
+    src: &[[f64; 2]],
+    dst: &[[f64; 2]],
+    threshold: f64,
+    seed: u64,
+) -> Option<RansacResult> {
     let n = src.len();
     if n < 8 {
         return None;
@@ -27,10 +32,7 @@ pub fn ransac_homography(src: &[[f64; 2]], dst: &[[f64; 2]], threshold: f64, see
     let mut iter = 0;
     while iter < max_iter {
         iter += 1;
-        let mut idx = [0usize; 4];
-        for k in 0..4 {
-            idx[k] = rng.below(n);
-        }
+        let idx: [usize; 4] = std::array::from_fn(|_| rng.below(n));
         if has_duplicates(&idx) {
             continue;
         }
@@ -39,7 +41,9 @@ pub fn ransac_homography(src: &[[f64; 2]], dst: &[[f64; 2]], threshold: f64, see
         if degenerate(&s) || degenerate(&d) {
             continue;
         }
-        let Some(h) = fit_homography(&s, &d, None) else { continue };
+        let Some(h) = fit_homography(&s, &d, None) else {
+            continue;
+        };
         if !plausible(&h, &s) {
             continue;
         }
@@ -77,7 +81,10 @@ pub fn reprojection_sq(h: &Homography, s: &[f64; 2], d: &[f64; 2]) -> f64 {
 }
 
 fn count_inliers(h: &Homography, src: &[[f64; 2]], dst: &[[f64; 2]], t2: f64) -> usize {
-    src.iter().zip(dst).filter(|(s, d)| reprojection_sq(h, s, d) < t2).count()
+    src.iter()
+        .zip(dst)
+        .filter(|(s, d)| reprojection_sq(h, s, d) < t2)
+        .count()
 }
 
 fn has_duplicates(idx: &[usize; 4]) -> bool {
@@ -86,7 +93,9 @@ fn has_duplicates(idx: &[usize; 4]) -> bool {
 
 /// Three nearly collinear points make the 4-point solve unstable.
 fn degenerate(p: &[[f64; 2]]) -> bool {
-    let area = |a: [f64; 2], b: [f64; 2], c: [f64; 2]| ((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])).abs();
+    let area = |a: [f64; 2], b: [f64; 2], c: [f64; 2]| {
+        ((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])).abs()
+    };
     let min_area = 4.0;
     area(p[0], p[1], p[2]) < min_area
         || area(p[0], p[1], p[3]) < min_area

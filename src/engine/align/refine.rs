@@ -51,7 +51,12 @@ pub fn refine(
     last
 }
 
-fn match_grid(reference: &GrayImage, suspect: &GrayImage, model: &Homography, p: &RefineParams) -> (Vec<PatchMatch>, usize) {
+fn match_grid(
+    reference: &GrayImage,
+    suspect: &GrayImage,
+    model: &Homography,
+    p: &RefineParams,
+) -> (Vec<PatchMatch>, usize) {
     let (w, h) = reference.dimensions();
     let half = (p.patch / 2 + p.radius + 1) as f64;
     let centres: Vec<[f64; 2]> = (0..p.grid.1)
@@ -84,11 +89,15 @@ fn match_patch(
     let n = p.patch;
     let r = p.radius;
     let win = n + 2 * r;
-    let (cx, cy) = (centre[0] as i64 - (n / 2) as i64, centre[1] as i64 - (n / 2) as i64);
+    let (cx, cy) = (
+        centre[0] as i64 - (n / 2) as i64,
+        centre[1] as i64 - (n / 2) as i64,
+    );
     let mut ref_patch = vec![0f64; n * n];
     for y in 0..n {
         for x in 0..n {
-            ref_patch[y * n + x] = reference.get_pixel((cx + x as i64) as u32, (cy + y as i64) as u32)[0] as f64;
+            ref_patch[y * n + x] =
+                reference.get_pixel((cx + x as i64) as u32, (cy + y as i64) as u32)[0] as f64;
         }
     }
     let mean = ref_patch.iter().sum::<f64>() / (n * n) as f64;
@@ -100,7 +109,10 @@ fn match_patch(
     let mut window = vec![0f64; win * win];
     for y in 0..win {
         for x in 0..win {
-            let pos = [(cx - r as i64 + x as i64) as f64, (cy - r as i64 + y as i64) as f64];
+            let pos = [
+                (cx - r as i64 + x as i64) as f64,
+                (cy - r as i64 + y as i64) as f64,
+            ];
             let q = model.apply(pos);
             window[y * win + x] = bilinear_gray(suspect, q[0], q[1])? as f64;
         }
@@ -120,10 +132,17 @@ fn match_patch(
                 }
             }
             let var = sum2 - sum * sum / (n * n) as f64;
-            scores[dy * side + dx] = if var > 1e-9 { cross / (var.sqrt() * ref_norm) } else { 0.0 };
+            scores[dy * side + dx] = if var > 1e-9 {
+                cross / (var.sqrt() * ref_norm)
+            } else {
+                0.0
+            };
         }
     }
-    let (best, &peak) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
+    let (best, &peak) = scores
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))?;
     let (bx, by) = (best % side, best / side);
     if peak < p.min_ncc || bx == 0 || by == 0 || bx == side - 1 || by == side - 1 {
         return Some(None);
@@ -137,7 +156,11 @@ fn match_patch(
         }
     };
     let sx = parabola(scores[by * side + bx - 1], peak, scores[by * side + bx + 1]);
-    let sy = parabola(scores[(by - 1) * side + bx], peak, scores[(by + 1) * side + bx]);
+    let sy = parabola(
+        scores[(by - 1) * side + bx],
+        peak,
+        scores[(by + 1) * side + bx],
+    );
     let shift = [bx as f64 - r as f64 + sx, by as f64 - r as f64 + sy];
     Some(Some(PatchMatch {
         pos_in_reference: centre,

@@ -33,22 +33,50 @@ pub struct PoseSpec {
 /// Pose that maps board centre to photo centre, rotated, scaled and tilted as a camera
 /// turned about its own axes would (H = K R K^-1).
 pub fn pose(board: (u32, u32), photo: (u32, u32), spec: &PoseSpec) -> Homography {
-    let to_origin = Homography::translation(-(board.0 as f64 - 1.0) / 2.0, -(board.1 as f64 - 1.0) / 2.0);
+    let to_origin =
+        Homography::translation(-(board.0 as f64 - 1.0) / 2.0, -(board.1 as f64 - 1.0) / 2.0);
     let sim = Homography::similarity(spec.scale, spec.rotation_deg.to_radians(), 0.0, 0.0);
     let f = 1.2 * photo.0.max(photo.1) as f64;
     let (ax, ay) = (spec.tilt_deg[0].to_radians(), spec.tilt_deg[1].to_radians());
-    let rx = Matrix3::new(1.0, 0.0, 0.0, 0.0, ax.cos(), -ax.sin(), 0.0, ax.sin(), ax.cos());
-    let ry = Matrix3::new(ay.cos(), 0.0, ay.sin(), 0.0, 1.0, 0.0, -ay.sin(), 0.0, ay.cos());
+    let rx = Matrix3::new(
+        1.0,
+        0.0,
+        0.0,
+        0.0,
+        ax.cos(),
+        -ax.sin(),
+        0.0,
+        ax.sin(),
+        ax.cos(),
+    );
+    let ry = Matrix3::new(
+        ay.cos(),
+        0.0,
+        ay.sin(),
+        0.0,
+        1.0,
+        0.0,
+        -ay.sin(),
+        0.0,
+        ay.cos(),
+    );
     let k = Matrix3::new(f, 0.0, 0.0, 0.0, f, 0.0, 0.0, 0.0, 1.0);
     let k_inv = Matrix3::new(1.0 / f, 0.0, 0.0, 0.0, 1.0 / f, 0.0, 0.0, 0.0, 1.0);
     let tilt = Homography(k * ry * rx * k_inv);
-    let to_photo = Homography::translation((photo.0 as f64 - 1.0) / 2.0 + spec.shift_px[0], (photo.1 as f64 - 1.0) / 2.0 + spec.shift_px[1]);
+    let to_photo = Homography::translation(
+        (photo.0 as f64 - 1.0) / 2.0 + spec.shift_px[0],
+        (photo.1 as f64 - 1.0) / 2.0 + spec.shift_px[1],
+    );
     to_origin.then(&sim).then(&tilt).then(&to_photo)
 }
 
 impl Camera {
     pub fn random_lighting(mut self, rng: &mut Rng, strength: f64) -> Self {
-        self.white_balance = [1.0 + rng.range(-0.12, 0.12) * strength, 1.0, 1.0 + rng.range(-0.12, 0.12) * strength];
+        self.white_balance = [
+            1.0 + rng.range(-0.12, 0.12) * strength,
+            1.0,
+            1.0 + rng.range(-0.12, 0.12) * strength,
+        ];
         self.gamma = 1.0 + rng.range(-0.2, 0.2) * strength;
         self.exposure = 1.0 + rng.range(-0.2, 0.15) * strength;
         let a = rng.range(0.0, std::f64::consts::TAU);
@@ -75,7 +103,10 @@ impl Camera {
     /// Where a photo pixel looks on the board.
     pub fn board_from_photo(&self, p: [f64; 2]) -> [f64; 2] {
         let undistorted = self.undistort(p);
-        self.photo_from_board.inverse().expect("camera pose invertible").apply(undistorted)
+        self.photo_from_board
+            .inverse()
+            .expect("camera pose invertible")
+            .apply(undistorted)
     }
 
     /// Where a board point appears in the photo (inverse of the above).
@@ -85,7 +116,10 @@ impl Camera {
     }
 
     fn centre_scale(&self) -> ([f64; 2], f64) {
-        let c = [(self.width as f64 - 1.0) / 2.0, (self.height as f64 - 1.0) / 2.0];
+        let c = [
+            (self.width as f64 - 1.0) / 2.0,
+            (self.height as f64 - 1.0) / 2.0,
+        ];
         (c, c[0].hypot(c[1]))
     }
 
@@ -118,26 +152,36 @@ impl Camera {
 
     pub fn shoot(&self, board: &RgbImage, seed: u64) -> RgbImage {
         let (w, h) = (self.width, self.height);
-        let board_from_photo = self.photo_from_board.inverse().expect("camera pose invertible");
+        let board_from_photo = self
+            .photo_from_board
+            .inverse()
+            .expect("camera pose invertible");
         let (c, s) = self.centre_scale();
         let mut out = RgbImage::new(w, h);
-        out.par_chunks_mut(3 * w as usize).enumerate().for_each(|(y, row)| {
-            let mut rng = Rng::new(seed ^ (y as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
-            for (x, px) in row.chunks_exact_mut(3).enumerate() {
-                let p = self.undistort([x as f64, y as f64]);
-                let b = board_from_photo.apply(p);
-                let rgb = bilinear_rgb(board, b[0], b[1]).unwrap_or([50.0, 48.0, 47.0]);
-                let (nx, ny) = ((x as f64 - c[0]) / s, (y as f64 - c[1]) / s);
-                let light = self.exposure
-                    * (1.0 + self.gradient.1 * (nx * self.gradient.0[0] + ny * self.gradient.0[1]))
-                    * (1.0 - self.vignette * (nx * nx + ny * ny));
-                for ch in 0..3 {
-                    let v = (rgb[ch] as f64 / 255.0).powf(self.gamma) * light * self.white_balance[ch];
-                    let noisy = v * 255.0 + rng.normal() * self.noise_sigma * (0.6 + 0.8 * v.sqrt());
-                    px[ch] = noisy.round().clamp(0.0, 255.0) as u8;
+        out.par_chunks_mut(3 * w as usize)
+            .enumerate()
+            .for_each(|(y, row)| {
+                let mut rng = Rng::new(seed ^ (y as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
+                for (x, px) in row.chunks_exact_mut(3).enumerate() {
+                    let p = self.undistort([x as f64, y as f64]);
+                    let b = board_from_photo.apply(p);
+                    let rgb = bilinear_rgb(board, b[0], b[1]).unwrap_or([50.0, 48.0, 47.0]);
+                    let (nx, ny) = ((x as f64 - c[0]) / s, (y as f64 - c[1]) / s);
+                    let light = self.exposure
+                        * (1.0
+                            + self.gradient.1
+                                * (nx * self.gradient.0[0] + ny * self.gradient.0[1]))
+                        * (1.0 - self.vignette * (nx * nx + ny * ny));
+                    for ch in 0..3 {
+                        let v = (rgb[ch] as f64 / 255.0).powf(self.gamma)
+                            * light
+                            * self.white_balance[ch];
+                        let noisy =
+                            v * 255.0 + rng.normal() * self.noise_sigma * (0.6 + 0.8 * v.sqrt());
+                        px[ch] = noisy.round().clamp(0.0, 255.0) as u8;
+                    }
                 }
-            }
-        });
+            });
         out
     }
 }
@@ -153,6 +197,8 @@ pub fn jpeg_roundtrip(img: &RgbImage, quality: u8) -> RgbImage {
 pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
     let mut bytes = Vec::new();
     let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
-    encoder.encode_image(img).expect("encoding to memory cannot fail");
+    encoder
+        .encode_image(img)
+        .expect("encoding to memory cannot fail");
     bytes
 }

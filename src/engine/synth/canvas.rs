@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 pub fn font() -> &'static FontRef<'static> {
     static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
     FONT.get_or_init(|| {
-        FontRef::try_from_slice(include_bytes!("../../../assets/DejaVuSans-Bold.ttf")).expect("bundled font parses")
+        FontRef::try_from_slice(include_bytes!("../../../assets/DejaVuSans-Bold.ttf"))
+            .expect("bundled font parses")
     })
 }
 
@@ -23,11 +24,21 @@ pub struct Shape {
 
 impl Shape {
     pub fn rect(centre: [f64; 2], angle: f64, half: [f64; 2]) -> Self {
-        Self { centre, angle, half, radius: 0.0 }
+        Self {
+            centre,
+            angle,
+            half,
+            radius: 0.0,
+        }
     }
 
     pub fn circle(centre: [f64; 2], r: f64) -> Self {
-        Self { centre, angle: 0.0, half: [r, r], radius: r }
+        Self {
+            centre,
+            angle: 0.0,
+            half: [r, r],
+            radius: r,
+        }
     }
 
     /// A capsule from a to b: traces and wires.
@@ -53,7 +64,10 @@ impl Shape {
     /// Point in board space from local shape coordinates.
     pub fn to_world(&self, l: [f64; 2]) -> [f64; 2] {
         let (s, c) = self.angle.sin_cos();
-        [self.centre[0] + c * l[0] - s * l[1], self.centre[1] + s * l[0] + c * l[1]]
+        [
+            self.centre[0] + c * l[0] - s * l[1],
+            self.centre[1] + s * l[0] + c * l[1],
+        ]
     }
 
     #[inline]
@@ -67,7 +81,8 @@ impl Shape {
 
     /// Axis-aligned bounds in board space, grown by `pad`.
     pub fn bounds(&self, pad: f64) -> [f64; 4] {
-        let corners = [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]].map(|s| self.to_world([s[0] * self.half[0], s[1] * self.half[1]]));
+        let corners = [[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]]
+            .map(|s| self.to_world([s[0] * self.half[0], s[1] * self.half[1]]));
         let xs = corners.map(|c| c[0]);
         let ys = corners.map(|c| c[1]);
         [
@@ -87,7 +102,12 @@ impl Canvas {
     /// Paints `shape` with `shader(local_norm, depth_px) -> (rgb, alpha)`, where local_norm is
     /// in [-1, 1] along each axis and depth_px is how far inside the edge the pixel lies.
     /// `softness` widens the anti-aliased edge (large values give soft shadows).
-    pub fn fill(&mut self, shape: &Shape, softness: f64, shader: impl Fn([f64; 2], f64) -> ([f64; 3], f64)) {
+    pub fn fill(
+        &mut self,
+        shape: &Shape,
+        softness: f64,
+        shader: impl Fn([f64; 2], f64) -> ([f64; 3], f64),
+    ) {
         let b = shape.bounds(softness + 1.0);
         let (w, h) = self.img.dimensions();
         let x0 = b[0].floor().max(0.0) as u32;
@@ -102,7 +122,10 @@ impl Canvas {
                 if coverage <= 0.0 {
                     continue;
                 }
-                let norm = [l[0] / shape.half[0].max(1e-9), l[1] / shape.half[1].max(1e-9)];
+                let norm = [
+                    l[0] / shape.half[0].max(1e-9),
+                    l[1] / shape.half[1].max(1e-9),
+                ];
                 let (rgb, alpha) = shader(norm, -d);
                 let a = (alpha * coverage).clamp(0.0, 1.0);
                 let px = self.img.get_pixel_mut(x, y);
@@ -142,7 +165,15 @@ impl Canvas {
     }
 
     /// Draws text centred on `centre`, rotated by `angle`, `height` px tall.
-    pub fn text(&mut self, text: &str, centre: [f64; 2], angle: f64, height: f64, rgb: [f64; 3], alpha: f64) {
+    pub fn text(
+        &mut self,
+        text: &str,
+        centre: [f64; 2],
+        angle: f64,
+        height: f64,
+        rgb: [f64; 3],
+        alpha: f64,
+    ) {
         if text.is_empty() || height < 3.0 {
             return;
         }
@@ -152,7 +183,8 @@ impl Canvas {
         self.fill(&shape, 1.0, |n, _| {
             let mx = (n[0] + 1.0) / 2.0 * (mw as f64 - 1.0);
             let my = (n[1] + 1.0) / 2.0 * (mh as f64 - 1.0);
-            let v = crate::engine::sample::bilinear_gray(&mask, mx, my).unwrap_or(0.0) as f64 / 255.0;
+            let v =
+                crate::engine::sample::bilinear_gray(&mask, mx, my).unwrap_or(0.0) as f64 / 255.0;
             (rgb, alpha * v)
         });
     }
@@ -161,13 +193,23 @@ impl Canvas {
 /// Width in px of `text` at `height`.
 pub fn text_width(text: &str, height: f64) -> f64 {
     let scaled = font().as_scaled(PxScale::from(height as f32));
-    text.chars().map(|c| scaled.h_advance(scaled.glyph_id(c)) as f64).sum()
+    text.chars()
+        .map(|c| scaled.h_advance(scaled.glyph_id(c)) as f64)
+        .sum()
 }
 
 pub fn text_mask(text: &str, height: f64) -> GrayImage {
     let w = (text_width(text, height).ceil() as u32).max(1) + 2;
     let h = (height.ceil() as u32).max(1) + 2;
     let mut mask = GrayImage::new(w, h);
-    imageproc::drawing::draw_text_mut(&mut mask, image::Luma([255]), 1, 1, PxScale::from(height as f32), font(), text);
+    imageproc::drawing::draw_text_mut(
+        &mut mask,
+        image::Luma([255]),
+        1,
+        1,
+        PxScale::from(height as f32),
+        font(),
+        text,
+    );
     mask
 }

@@ -70,7 +70,10 @@ pub fn generate(spec: &CaseSpec) -> Case {
     let mut rng = Rng::new(spec.seed);
     let (w, h) = (spec.width, spec.height);
     // The canvas reaches past the frame so that both photos see table, never "nothing".
-    let (cw, ch) = ((w as f64 * CANVAS_MARGIN) as u32, (h as f64 * CANVAS_MARGIN) as u32);
+    let (cw, ch) = (
+        (w as f64 * CANVAS_MARGIN) as u32,
+        (h as f64 * CANVAS_MARGIN) as u32,
+    );
     let layout = Layout::generate(cw, ch, spec.seed);
     let mut suspect_layout = layout.clone();
     if spec.jitter {
@@ -80,11 +83,20 @@ pub fn generate(spec: &CaseSpec) -> Case {
     let mut planted = Vec::new();
     for i in 0..spec.modifications {
         let kind = spec.kinds[i % spec.kinds.len().max(1)];
-        if let Some(m) = plant(&mut suspect_layout, &layout, kind, spec.difficulty, &mut mod_rng) {
+        if let Some(m) = plant(
+            &mut suspect_layout,
+            &layout,
+            kind,
+            spec.difficulty,
+            &mut mod_rng,
+        ) {
             planted.push(m);
         }
     }
-    let (reference_board, suspect_board) = rayon::join(|| paint(&layout, spec.seed ^ 0xA), || paint(&suspect_layout, spec.seed ^ 0xB));
+    let (reference_board, suspect_board) = rayon::join(
+        || paint(&layout, spec.seed ^ 0xA),
+        || paint(&suspect_layout, spec.seed ^ 0xB),
+    );
 
     let mut cam_rng = rng.fork(3);
     let ref_pose = PoseSpec {
@@ -93,18 +105,28 @@ pub fn generate(spec: &CaseSpec) -> Case {
         tilt_deg: [cam_rng.range(-0.5, 0.5), cam_rng.range(-0.5, 0.5)],
         shift_px: [0.0, 0.0],
     };
-    let reference_camera = Camera::plain(w, h, pose((cw, ch), (w, h), &ref_pose)).random_lighting(&mut cam_rng, 0.3 * spec.lighting);
+    let reference_camera = Camera::plain(w, h, pose((cw, ch), (w, h), &ref_pose))
+        .random_lighting(&mut cam_rng, 0.3 * spec.lighting);
     let turns = spec.quarter_turns % 4;
     let (sw, sh) = if turns % 2 == 1 { (h, w) } else { (w, h) };
-    let fit = if turns % 2 == 1 { h as f64 / w as f64 } else { 1.0 };
+    let fit = if turns % 2 == 1 {
+        h as f64 / w as f64
+    } else {
+        1.0
+    };
     let t = spec.max_tilt_deg;
     let sus_pose = PoseSpec {
-        rotation_deg: cam_rng.range(-spec.max_rotation_deg, spec.max_rotation_deg) + 90.0 * turns as f64,
+        rotation_deg: cam_rng.range(-spec.max_rotation_deg, spec.max_rotation_deg)
+            + 90.0 * turns as f64,
         scale: cam_rng.range(spec.scale_range.0, spec.scale_range.1) * fit,
         tilt_deg: [cam_rng.range(-t, t), cam_rng.range(-t, t)],
-        shift_px: [cam_rng.range(-0.02, 0.02) * sw as f64, cam_rng.range(-0.02, 0.02) * sh as f64],
+        shift_px: [
+            cam_rng.range(-0.02, 0.02) * sw as f64,
+            cam_rng.range(-0.02, 0.02) * sh as f64,
+        ],
     };
-    let mut suspect_camera = Camera::plain(sw, sh, pose((cw, ch), (sw, sh), &sus_pose)).random_lighting(&mut cam_rng, spec.lighting);
+    let mut suspect_camera = Camera::plain(sw, sh, pose((cw, ch), (sw, sh), &sus_pose))
+        .random_lighting(&mut cam_rng, spec.lighting);
     suspect_camera.k1 = spec.lens_k1;
     suspect_camera.noise_sigma = 2.5;
 
@@ -113,14 +135,21 @@ pub fn generate(spec: &CaseSpec) -> Case {
         || suspect_camera.shoot(&suspect_board, spec.seed ^ 0x2),
     );
     drop((reference_board, suspect_board));
-    let (reference, suspect) = rayon::join(|| jpeg_roundtrip(&reference, 92), || jpeg_roundtrip(&suspect, spec.jpeg_quality));
+    let (reference, suspect) = rayon::join(
+        || jpeg_roundtrip(&reference, 92),
+        || jpeg_roundtrip(&suspect, spec.jpeg_quality),
+    );
 
     let ref_from_board = &reference_camera;
     let modifications = planted
         .into_iter()
         .map(|(kind, board_box, note)| TruthRegion {
             kind,
-            bbox: map_box(board_box, |p| ref_from_board.photo_from_board_point(p), (w, h)),
+            bbox: map_box(
+                board_box,
+                |p| ref_from_board.photo_from_board_point(p),
+                (w, h),
+            ),
             note: Some(note),
         })
         .collect();
@@ -146,22 +175,52 @@ pub fn generate(spec: &CaseSpec) -> Case {
 fn jitter(layout: &mut Layout, rng: &mut Rng) {
     let ppm = layout.px_per_mm;
     for p in &mut layout.parts {
-        p.placement_offset = [(rng.normal() * 0.025).clamp(-0.05, 0.05) * ppm, (rng.normal() * 0.025).clamp(-0.05, 0.05) * ppm];
+        p.placement_offset = [
+            (rng.normal() * 0.025).clamp(-0.05, 0.05) * ppm,
+            (rng.normal() * 0.025).clamp(-0.05, 0.05) * ppm,
+        ];
         p.placement_rotation = (rng.normal() * 0.25).clamp(-0.5, 0.5).to_radians();
     }
 }
 
 fn map_box(b: [f64; 4], f: impl Fn([f64; 2]) -> [f64; 2], (w, h): (u32, u32)) -> [u32; 4] {
     let pts = [[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]].map(f);
-    let x0 = pts.iter().map(|p| p[0]).fold(f64::MAX, f64::min).clamp(0.0, w as f64 - 1.0);
-    let y0 = pts.iter().map(|p| p[1]).fold(f64::MAX, f64::min).clamp(0.0, h as f64 - 1.0);
-    let x1 = pts.iter().map(|p| p[0]).fold(f64::MIN, f64::max).clamp(0.0, w as f64 - 1.0);
-    let y1 = pts.iter().map(|p| p[1]).fold(f64::MIN, f64::max).clamp(0.0, h as f64 - 1.0);
-    [x0.floor() as u32, y0.floor() as u32, (x1 - x0).ceil().max(1.0) as u32, (y1 - y0).ceil().max(1.0) as u32]
+    let x0 = pts
+        .iter()
+        .map(|p| p[0])
+        .fold(f64::MAX, f64::min)
+        .clamp(0.0, w as f64 - 1.0);
+    let y0 = pts
+        .iter()
+        .map(|p| p[1])
+        .fold(f64::MAX, f64::min)
+        .clamp(0.0, h as f64 - 1.0);
+    let x1 = pts
+        .iter()
+        .map(|p| p[0])
+        .fold(f64::MIN, f64::max)
+        .clamp(0.0, w as f64 - 1.0);
+    let y1 = pts
+        .iter()
+        .map(|p| p[1])
+        .fold(f64::MIN, f64::max)
+        .clamp(0.0, h as f64 - 1.0);
+    [
+        x0.floor() as u32,
+        y0.floor() as u32,
+        (x1 - x0).ceil().max(1.0) as u32,
+        (y1 - y0).ceil().max(1.0) as u32,
+    ]
 }
 
 /// Applies one modification to `suspect`; returns its kind, board-space box and a note.
-fn plant(suspect: &mut Layout, original: &Layout, kind: RegionKind, difficulty: f64, rng: &mut Rng) -> Option<(RegionKind, [f64; 4], String)> {
+fn plant(
+    suspect: &mut Layout,
+    original: &Layout,
+    kind: RegionKind,
+    difficulty: f64,
+    rng: &mut Rng,
+) -> Option<(RegionKind, [f64; 4], String)> {
     let ppm = suspect.px_per_mm;
     match kind {
         RegionKind::Added => {
@@ -173,7 +232,9 @@ fn plant(suspect: &mut Layout, original: &Layout, kind: RegionKind, difficulty: 
                 ("signal coupler", PartKind::Soic { pins: 6 }),
             ];
             // Harder cases draw from the small end of the list.
-            let top = ((1.0 - difficulty) * choices.len() as f64).round().clamp(2.0, choices.len() as f64) as usize;
+            let top = ((1.0 - difficulty) * choices.len() as f64)
+                .round()
+                .clamp(2.0, choices.len() as f64) as usize;
             let (name, kind_part) = rng.pick(&choices[..top]).clone();
             let part = Part {
                 kind: kind_part.clone(),
@@ -193,7 +254,11 @@ fn plant(suspect: &mut Layout, original: &Layout, kind: RegionKind, difficulty: 
                     _ => [26.0, 26.0, 28.0],
                 },
                 populated: true,
-                body_scale: if matches!(kind_part, PartKind::Soic { pins: 6 }) { 0.7 } else { 1.0 },
+                body_scale: if matches!(kind_part, PartKind::Soic { pins: 6 }) {
+                    0.7
+                } else {
+                    1.0
+                },
                 placement_offset: [0.0; 2],
                 placement_rotation: 0.0,
             };
@@ -216,14 +281,29 @@ fn plant(suspect: &mut Layout, original: &Layout, kind: RegionKind, difficulty: 
             let i = *rng.pick(&candidates);
             suspect.parts[i].populated = false;
             let p = &original.parts[i];
-            Some((RegionKind::Removed, body_bounds(p, ppm), format!("removed {}", p.designator)))
+            Some((
+                RegionKind::Removed,
+                body_bounds(p, ppm),
+                format!("removed {}", p.designator),
+            ))
         }
         RegionKind::Altered => {
             let candidates: Vec<usize> = original
                 .parts
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| p.populated && matches!(p.kind, PartKind::Soic { .. } | PartKind::Qfp { .. } | PartKind::Sot23 | PartKind::Resistor(ChipSize::C0603 | ChipSize::C0805 | ChipSize::C1206)))
+                .filter(|(_, p)| {
+                    p.populated
+                        && matches!(
+                            p.kind,
+                            PartKind::Soic { .. }
+                                | PartKind::Qfp { .. }
+                                | PartKind::Sot23
+                                | PartKind::Resistor(
+                                    ChipSize::C0603 | ChipSize::C0805 | ChipSize::C1206
+                                )
+                        )
+                })
                 .map(|(i, _)| i)
                 .collect();
             let i = *rng.pick(&candidates);
@@ -248,14 +328,20 @@ fn plant(suspect: &mut Layout, original: &Layout, kind: RegionKind, difficulty: 
                     format!("marking {old} -> {}", part.marking)
                 }
             };
-            Some((RegionKind::Altered, body_bounds(&original.parts[i], ppm), format!("altered {}: {note}", original.parts[i].designator)))
+            Some((
+                RegionKind::Altered,
+                body_bounds(&original.parts[i], ppm),
+                format!("altered {}: {note}", original.parts[i].designator),
+            ))
         }
     }
 }
 
 fn removable(p: &Part, difficulty: f64) -> bool {
     match p.kind {
-        PartKind::Resistor(s) | PartKind::Capacitor(s) => difficulty >= 0.5 || !matches!(s, ChipSize::C0201),
+        PartKind::Resistor(s) | PartKind::Capacitor(s) => {
+            difficulty >= 0.5 || !matches!(s, ChipSize::C0201)
+        }
         PartKind::Sot23 | PartKind::Soic { .. } | PartKind::Crystal => true,
         _ => false,
     }
@@ -272,7 +358,11 @@ fn relabel(old: &str, rng: &mut Rng) -> String {
     }
     for _ in 0..2 {
         let i = rng.below(chars.len());
-        chars[i] = if chars[i].is_ascii_digit() { char::from(b'0' + ((chars[i] as u8 - b'0' + 3) % 10)) } else { *rng.pick(&['K', 'Z', 'W', 'Q']) };
+        chars[i] = if chars[i].is_ascii_digit() {
+            char::from(b'0' + ((chars[i] as u8 - b'0' + 3) % 10))
+        } else {
+            *rng.pick(&['K', 'Z', 'W', 'Q'])
+        };
     }
     chars.into_iter().collect()
 }

@@ -69,7 +69,10 @@ impl Part {
     /// The part as it sits on this board, with its placement error applied.
     pub fn placed(&self) -> Part {
         Part {
-            centre: [self.centre[0] + self.placement_offset[0], self.centre[1] + self.placement_offset[1]],
+            centre: [
+                self.centre[0] + self.placement_offset[0],
+                self.centre[1] + self.placement_offset[1],
+            ],
             angle: self.angle + self.placement_rotation,
             placement_offset: [0.0; 2],
             placement_rotation: 0.0,
@@ -98,7 +101,10 @@ impl Part {
                 let pos = [[-0.95 * ppm, ly], [0.95 * ppm, ly], [0.0, -ly]];
                 Footprint {
                     body_half: body,
-                    pads: pos.iter().map(|p| ([p[0], p[1] + p[1].signum() * 0.15 * ppm], pad)).collect(),
+                    pads: pos
+                        .iter()
+                        .map(|p| ([p[0], p[1] + p[1].signum() * 0.15 * ppm], pad))
+                        .collect(),
                     leads: pos.iter().map(|p| (*p, lead)).collect(),
                 }
             }
@@ -110,8 +116,10 @@ impl Part {
                 let other = gull_wing_two_sides(per_side * 2, pitch, [half, half], ppm);
                 let rot = |p: [f64; 2]| [p[1], p[0]];
                 let swap = |h: [f64; 2]| [h[1], h[0]];
-                f.pads.extend(other.pads.iter().map(|(c, h)| (rot(*c), swap(*h))));
-                f.leads.extend(other.leads.iter().map(|(c, h)| (rot(*c), swap(*h))));
+                f.pads
+                    .extend(other.pads.iter().map(|(c, h)| (rot(*c), swap(*h))));
+                f.leads
+                    .extend(other.leads.iter().map(|(c, h)| (rot(*c), swap(*h))));
                 f
             }
             PartKind::Header { cols, rows } => {
@@ -126,13 +134,19 @@ impl Part {
                 let r = diameter_mm / 2.0 * ppm;
                 Footprint {
                     body_half: [r * 1.05 * s, r * 1.05 * s],
-                    pads: vec![([-r * 0.9, 0.0], [0.6 * ppm, 0.4 * ppm]), ([r * 0.9, 0.0], [0.6 * ppm, 0.4 * ppm])],
+                    pads: vec![
+                        ([-r * 0.9, 0.0], [0.6 * ppm, 0.4 * ppm]),
+                        ([r * 0.9, 0.0], [0.6 * ppm, 0.4 * ppm]),
+                    ],
                     leads: vec![],
                 }
             }
             PartKind::Crystal => Footprint {
                 body_half: [2.5 * ppm * s, 1.6 * ppm * s],
-                pads: vec![([-2.2 * ppm, 0.0], [0.9 * ppm, 1.3 * ppm]), ([2.2 * ppm, 0.0], [0.9 * ppm, 1.3 * ppm])],
+                pads: vec![
+                    ([-2.2 * ppm, 0.0], [0.9 * ppm, 1.3 * ppm]),
+                    ([2.2 * ppm, 0.0], [0.9 * ppm, 1.3 * ppm]),
+                ],
                 leads: vec![],
             },
         }
@@ -165,9 +179,15 @@ fn gull_wing_two_sides(pins: usize, pitch_mm: f64, body_half_mm: [f64; 2], ppm: 
         for i in 0..per_side {
             let x = (i as f64 - (per_side as f64 - 1.0) / 2.0) * pitch_mm;
             let ly = side * (body_half_mm[1] + lead_len / 2.0);
-            leads.push(([x * ppm, ly * ppm], [0.2 * pitch_mm.min(1.27) * ppm, lead_len / 2.0 * ppm]));
+            leads.push((
+                [x * ppm, ly * ppm],
+                [0.2 * pitch_mm.min(1.27) * ppm, lead_len / 2.0 * ppm],
+            ));
             let py = side * (body_half_mm[1] + lead_len * 0.7);
-            pads.push(([x * ppm, py * ppm], [0.3 * pitch_mm.min(1.27) * ppm, 0.75 * ppm]));
+            pads.push((
+                [x * ppm, py * ppm],
+                [0.3 * pitch_mm.min(1.27) * ppm, 0.75 * ppm],
+            ));
         }
     }
     Footprint {
@@ -193,7 +213,20 @@ pub struct Layout {
     pub mask_rgb: [f64; 3],
 }
 
-const IC_MARKINGS: &[&str] = &["STM32F407", "ATMEGA328P", "LM358", "74HC595", "TPS54331", "MAX3232", "W25Q128", "SN65HVD", "LAN8720A", "AT24C02", "CH340G", "NE555"];
+const IC_MARKINGS: &[&str] = &[
+    "STM32F407",
+    "ATMEGA328P",
+    "LM358",
+    "74HC595",
+    "TPS54331",
+    "MAX3232",
+    "W25Q128",
+    "SN65HVD",
+    "LAN8720A",
+    "AT24C02",
+    "CH340G",
+    "NE555",
+];
 const SOT_MARKINGS: &[&str] = &["A1W", "J3Y", "1AM", "K72", "M6", "3BW", "L43"];
 const RES_CODES: &[&str] = &["103", "472", "101", "222", "4R7", "000", "330", "1001"];
 
@@ -218,8 +251,16 @@ impl Layout {
             mask_rgb,
         };
         let inset = 4.0 * ppm;
-        for (x, y) in [(board[0], board[1]), (board[2], board[1]), (board[0], board[3]), (board[2], board[3])] {
-            layout.holes.push([x + inset * (if x == board[0] { 1.0 } else { -1.0 }), y + inset * (if y == board[1] { 1.0 } else { -1.0 })]);
+        for (x, y) in [
+            (board[0], board[1]),
+            (board[2], board[1]),
+            (board[0], board[3]),
+            (board[2], board[3]),
+        ] {
+            layout.holes.push([
+                x + inset * (if x == board[0] { 1.0 } else { -1.0 }),
+                y + inset * (if y == board[1] { 1.0 } else { -1.0 }),
+            ]);
         }
         let mut counters = [0usize; 8];
         let mut next_designator = |prefix: &str, slot: usize| {
@@ -328,12 +369,23 @@ impl Layout {
             let size = *rng.pick(&[ChipSize::C0402, ChipSize::C0603]);
             let n = rng.below(5) + 3;
             let pitch = size.mm()[0] * 2.2 * ppm;
-            let angle = if rng.chance(0.5) { 0.0 } else { std::f64::consts::FRAC_PI_2 };
+            let angle = if rng.chance(0.5) {
+                0.0
+            } else {
+                std::f64::consts::FRAC_PI_2
+            };
             let row_len = pitch * n as f64;
-            let Some(start) = layout.free_spot(&mut rng, [row_len / 2.0 + ppm, 1.5 * ppm], 1.0) else { continue };
+            let Some(start) = layout.free_spot(&mut rng, [row_len / 2.0 + ppm, 1.5 * ppm], 1.0)
+            else {
+                continue;
+            };
             for i in 0..n {
                 let off = (i as f64 - (n as f64 - 1.0) / 2.0) * pitch;
-                let centre = if angle == 0.0 { [start[0] + off, start[1]] } else { [start[0], start[1] + off] };
+                let centre = if angle == 0.0 {
+                    [start[0] + off, start[1]]
+                } else {
+                    [start[0], start[1] + off]
+                };
                 layout.parts.push(Part {
                     kind: PartKind::Capacitor(size),
                     centre,
@@ -349,15 +401,42 @@ impl Layout {
             }
         }
         for _ in 0..rng.below(80) + 170 {
-            let size = *rng.pick(&[ChipSize::C0201, ChipSize::C0402, ChipSize::C0402, ChipSize::C0603, ChipSize::C0603, ChipSize::C0805, ChipSize::C1206]);
+            let size = *rng.pick(&[
+                ChipSize::C0201,
+                ChipSize::C0402,
+                ChipSize::C0402,
+                ChipSize::C0603,
+                ChipSize::C0603,
+                ChipSize::C0805,
+                ChipSize::C1206,
+            ]);
             let resistor = rng.chance(0.55);
             let p = Part {
-                kind: if resistor { PartKind::Resistor(size) } else { PartKind::Capacitor(size) },
+                kind: if resistor {
+                    PartKind::Resistor(size)
+                } else {
+                    PartKind::Capacitor(size)
+                },
                 centre: [0.0; 2],
                 angle: 0.0,
-                marking: if resistor { rng.pick(RES_CODES).to_string() } else { String::new() },
-                designator: next_designator(if resistor { "R" } else { "C" }, if resistor { 5 } else { 2 }),
-                body_rgb: if resistor { [24.0, 24.0, 26.0] } else { [150.0 + rng.range(-15.0, 15.0), 112.0 + rng.range(-10.0, 10.0), 68.0] },
+                marking: if resistor {
+                    rng.pick(RES_CODES).to_string()
+                } else {
+                    String::new()
+                },
+                designator: next_designator(
+                    if resistor { "R" } else { "C" },
+                    if resistor { 5 } else { 2 },
+                ),
+                body_rgb: if resistor {
+                    [24.0, 24.0, 26.0]
+                } else {
+                    [
+                        150.0 + rng.range(-15.0, 15.0),
+                        112.0 + rng.range(-10.0, 10.0),
+                        68.0,
+                    ]
+                },
                 populated: rng.chance(0.94),
                 body_scale: 1.0,
                 placement_offset: [0.0; 2],
@@ -366,8 +445,15 @@ impl Layout {
             layout.place(p, &mut rng, 0.8);
         }
         layout.route(&mut rng);
-        let title = format!("BD-{}{} REV {}.{}", ["MB", "IO", "PWR", "CTL"][rng.below(4)], rng.below(90) + 10, rng.below(3) + 1, rng.below(10));
-        if let Some(c) = layout.free_spot(&mut rng, [text_half(&title, 3.0 * ppm), 2.5 * ppm], 1.0) {
+        let title = format!(
+            "BD-{}{} REV {}.{}",
+            ["MB", "IO", "PWR", "CTL"][rng.below(4)],
+            rng.below(90) + 10,
+            rng.below(3) + 1,
+            rng.below(10)
+        );
+        if let Some(c) = layout.free_spot(&mut rng, [text_half(&title, 3.0 * ppm), 2.5 * ppm], 1.0)
+        {
             layout.labels.push((title, c, 3.0 * ppm));
         }
         layout
@@ -376,7 +462,11 @@ impl Layout {
     fn place(&mut self, mut part: Part, rng: &mut Rng, clearance_mm: f64) {
         part.angle = *rng.pick(&[0.0, 0.0, 1.0, 2.0, 3.0]) * std::f64::consts::FRAC_PI_2;
         let ext = part.extent_half(self.px_per_mm);
-        let half = if (part.angle / std::f64::consts::FRAC_PI_2).round() as i64 % 2 == 1 { [ext[1], ext[0]] } else { ext };
+        let half = if (part.angle / std::f64::consts::FRAC_PI_2).round() as i64 % 2 == 1 {
+            [ext[1], ext[0]]
+        } else {
+            ext
+        };
         if let Some(c) = self.free_spot(rng, half, clearance_mm) {
             part.centre = c;
             self.parts.push(part);
@@ -390,13 +480,26 @@ impl Layout {
         let c = clearance_mm * ppm;
         let edge = 3.0 * ppm;
         for _ in 0..200 {
-            let x = rng.range(self.board[0] + edge + half[0], self.board[2] - edge - half[0]);
-            let y = rng.range(self.board[1] + edge + half[1], self.board[3] - edge - half[1]);
+            let x = rng.range(
+                self.board[0] + edge + half[0],
+                self.board[2] - edge - half[0],
+            );
+            let y = rng.range(
+                self.board[1] + edge + half[1],
+                self.board[3] - edge - half[1],
+            );
             if !x.is_finite() || !y.is_finite() {
                 return None;
             }
-            let b = [x - half[0] - c, y - half[1] - c, x + half[0] + c, y + half[1] + c];
-            let near_hole = self.holes.iter().any(|h| (h[0] - x).abs() < half[0] + 5.0 * ppm && (h[1] - y).abs() < half[1] + 5.0 * ppm);
+            let b = [
+                x - half[0] - c,
+                y - half[1] - c,
+                x + half[0] + c,
+                y + half[1] + c,
+            ];
+            let near_hole = self.holes.iter().any(|h| {
+                (h[0] - x).abs() < half[0] + 5.0 * ppm && (h[1] - y).abs() < half[1] + 5.0 * ppm
+            });
             let clash = self.parts.iter().any(|p| {
                 let o = p.bounds(ppm);
                 b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]
@@ -415,8 +518,12 @@ impl Layout {
             .parts
             .iter()
             .flat_map(|p| {
-                let shape = crate::engine::synth::canvas::Shape::rect(p.centre, p.angle, [1.0, 1.0]);
-                p.footprint(ppm).pads.into_iter().map(move |(c, _)| shape.to_world(c))
+                let shape =
+                    crate::engine::synth::canvas::Shape::rect(p.centre, p.angle, [1.0, 1.0]);
+                p.footprint(ppm)
+                    .pads
+                    .into_iter()
+                    .map(move |(c, _)| shape.to_world(c))
             })
             .collect();
         if pads.len() < 2 {
@@ -430,9 +537,17 @@ impl Layout {
                 continue;
             }
             let diag = dx.abs().min(dy.abs()) * rng.range(0.2, 0.9);
-            let mid1 = if dx.abs() > dy.abs() { [a[0] + dx.signum() * (dx.abs() - diag) / 2.0, a[1]] } else { [a[0], a[1] + dy.signum() * (dy.abs() - diag) / 2.0] };
+            let mid1 = if dx.abs() > dy.abs() {
+                [a[0] + dx.signum() * (dx.abs() - diag) / 2.0, a[1]]
+            } else {
+                [a[0], a[1] + dy.signum() * (dy.abs() - diag) / 2.0]
+            };
             let mid2 = [mid1[0] + dx.signum() * diag, mid1[1] + dy.signum() * diag];
-            let end = if dx.abs() > dy.abs() { [b[0], mid2[1]] } else { [mid2[0], b[1]] };
+            let end = if dx.abs() > dy.abs() {
+                [b[0], mid2[1]]
+            } else {
+                [mid2[0], b[1]]
+            };
             let width = *rng.pick(&[0.2, 0.25, 0.3, 0.5]) * ppm;
             self.traces.push((vec![a, mid1, mid2, end, b], width));
             if rng.chance(0.3) {
@@ -445,20 +560,41 @@ impl Layout {
             let pitch = 0.6 * ppm;
             let horizontal = rng.chance(0.5);
             let len = rng.range(20.0, 80.0) * ppm;
-            let start = [rng.range(self.board[0] + 5.0 * ppm, self.board[2] - len.min(self.board[2] - self.board[0]) * 0.5), rng.range(self.board[1] + 5.0 * ppm, self.board[3] - 5.0 * ppm)];
+            let start = [
+                rng.range(
+                    self.board[0] + 5.0 * ppm,
+                    self.board[2] - len.min(self.board[2] - self.board[0]) * 0.5,
+                ),
+                rng.range(self.board[1] + 5.0 * ppm, self.board[3] - 5.0 * ppm),
+            ];
             for i in 0..n {
                 let o = i as f64 * pitch;
                 let (a, b) = if horizontal {
-                    ([start[0], start[1] + o], [(start[0] + len).min(self.board[2] - 3.0 * ppm), start[1] + o])
+                    (
+                        [start[0], start[1] + o],
+                        [
+                            (start[0] + len).min(self.board[2] - 3.0 * ppm),
+                            start[1] + o,
+                        ],
+                    )
                 } else {
-                    ([start[0] + o, start[1]], [start[0] + o, (start[1] + len).min(self.board[3] - 3.0 * ppm)])
+                    (
+                        [start[0] + o, start[1]],
+                        [
+                            start[0] + o,
+                            (start[1] + len).min(self.board[3] - 3.0 * ppm),
+                        ],
+                    )
                 };
                 self.traces.push((vec![a, b], 0.2 * ppm));
                 self.vias.push(b);
             }
         }
         for _ in 0..rng.below(80) + 60 {
-            let p = [rng.range(self.board[0] + 3.0 * ppm, self.board[2] - 3.0 * ppm), rng.range(self.board[1] + 3.0 * ppm, self.board[3] - 3.0 * ppm)];
+            let p = [
+                rng.range(self.board[0] + 3.0 * ppm, self.board[2] - 3.0 * ppm),
+                rng.range(self.board[1] + 3.0 * ppm, self.board[3] - 3.0 * ppm),
+            ];
             if !self.parts.iter().any(|q| {
                 let b = q.bounds(ppm);
                 p[0] > b[0] - ppm && p[0] < b[2] + ppm && p[1] > b[1] - ppm && p[1] < b[3] + ppm
