@@ -113,15 +113,24 @@ pub fn score_map(
     }
 }
 
-/// Bare metal (solder, tinned pads, leads) catches highlights that move with the light and
-/// with every fillet's shape: brightness differences between two metal pixels are weak evidence.
-const SPECULAR_DISCOUNT: f32 = 0.3;
+/// Bare metal (solder, tinned or gold pads, leads, pins) catches highlights that move with
+/// the light and with every fillet's shape: brightness differences between two metal
+/// pixels are weak evidence.
+pub const SPECULAR_DISCOUNT: f32 = 0.3;
 
 #[inline]
 fn metallic(p: &[Vec<u8>; 3], i: usize) -> bool {
-    let (r, g, b) = (p[0][i] as i32, p[1][i] as i32, p[2][i] as i32);
+    is_metal([p[0][i], p[1][i], p[2][i]])
+}
+
+/// Bright and grey (tin, solder, silver) or bright gold.
+#[inline]
+pub fn is_metal(px: [u8; 3]) -> bool {
+    let (r, g, b) = (px[0] as i32, px[1] as i32, px[2] as i32);
     let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
-    hi >= 110 && (hi - lo) * 4 < hi
+    let grey = hi >= 110 && (hi - lo) * 4 < hi;
+    let gold = r >= 150 && r >= g && g >= b && r - b > 60;
+    grey || gold
 }
 
 /// Robust noise level of the photometric residual: the MAD of R - S over flat areas (low

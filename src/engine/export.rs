@@ -197,7 +197,7 @@ pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
     };
     let panels = [panel(&reference), panel(&suspect), panel(&heat)];
     let gap = 8u32;
-    let header = 30u32;
+    let header = 52u32;
     let pw = panels[0].width();
     let mut sheet = RgbImage::from_pixel(
         3 * pw + 4 * gap,
@@ -236,13 +236,14 @@ pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
         region.kind.label(),
         region.score
     );
-    let tw = imageproc::drawing::text_size(PxScale::from(16.0), font(), &tag).0 as i64;
+    let (tw, _) = imageproc::drawing::text_size(PxScale::from(16.0), font(), &tag);
+    let tw = tw as i64;
     let tag_x = sheet.width() as i64 - tw - 14;
     label(
         &mut sheet,
         &tag,
-        tag_x,
-        4,
+        tag_x.max(gap as i64),
+        26,
         16.0,
         [255, 255, 255],
         region.kind.rgb(),

@@ -248,7 +248,9 @@ mod tests {
     #[test]
     fn loads_sixteen_bit_tiff_and_webp_and_bmp() {
         let d = temp_dir("formats");
-        let wide = image::ImageBuffer::<image::Rgb<u16>, Vec<u16>>::from_fn(96, 80, |x, y| image::Rgb([(x * 600) as u16, (y * 700) as u16, 65535]));
+        let wide = image::ImageBuffer::<image::Rgb<u16>, Vec<u16>>::from_fn(96, 80, |x, y| {
+            image::Rgb([(x * 600) as u16, (y * 700) as u16, 65535])
+        });
         let tiff = d.join("deep.tiff");
         image::DynamicImage::ImageRgb16(wide).save(&tiff).unwrap();
         let img = load_rgb(&tiff).unwrap();

@@ -1,7 +1,7 @@
 //! From the score map to findings: hysteresis threshold, merging of fragments, connected
 //! components, then per region a check for benign part jitter and a classification as
 //! added, removed or altered.
-use crate::engine::diff::{max_filter, ScoreMap};
+use crate::engine::diff::{is_metal, max_filter, ScoreMap, SPECULAR_DISCOUNT};
 use crate::engine::report::{Region, RegionKind};
 use crate::engine::sample::bilinear_rgb;
 use image::RgbImage;
@@ -201,7 +201,13 @@ fn explained_by_shift(
                     + (rv[1] as f32 - sv[1]).powi(2)
                     + (rv[2] as f32 - sv[2]).powi(2))
                 .sqrt();
-                d <= limit
+                let su = [sv[0] as u8, sv[1] as u8, sv[2] as u8];
+                let discount = if is_metal(rv) && is_metal(su) {
+                    SPECULAR_DISCOUNT
+                } else {
+                    1.0
+                };
+                d * discount <= limit
             }
             None => false,
         }

@@ -98,10 +98,12 @@ pub fn paint(layout: &Layout, board_seed: u64) -> RgbImage {
         canvas.fill_solid(&Shape::circle(*hole, 3.2 * ppm), pad_rgb, 1.0);
         canvas.fill_solid(&Shape::circle(*hole, 1.6 * ppm), [30.0, 30.0, 32.0], 1.0);
     }
-    for part in &layout.parts {
+    // Parts without a designator are not in the design (implants): no pads, no silkscreen.
+    let designed = || layout.parts.iter().filter(|p| !p.designator.is_empty());
+    for part in designed() {
         paint_pads(&mut canvas, part, ppm, pad_rgb);
     }
-    for part in &layout.parts {
+    for part in designed() {
         paint_silkscreen(&mut canvas, part, ppm);
     }
     for (text, c, height) in &layout.labels {
