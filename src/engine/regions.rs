@@ -40,6 +40,8 @@ impl Default for DetectSettings {
     }
 }
 
+const MIN_AREA_WORK_PX: u64 = 40;
+
 /// Regions in working pixels before conversion to reference pixels.
 #[derive(Clone, Debug)]
 pub struct WorkRegion {
@@ -112,8 +114,9 @@ pub fn find_regions(
             s.mass += map.data[i];
         }
     }
-    let min_area_work =
-        (settings.min_area_px as f64 / (reference_from_work * reference_from_work)).max(1.0) as u64;
+    // Speckle from noise and JPEG has a size in working pixels, whatever the photo's
+    // resolution: keep a floor there too, or huge photos drown in tiny regions.
+    let min_area_work = ((settings.min_area_px as f64 / (reference_from_work * reference_from_work)) as u64).max(MIN_AREA_WORK_PX);
     let candidates: Vec<WorkRegion> = stats
         .into_iter()
         .filter(|s| s.area >= min_area_work && s.peak >= seed_t)
