@@ -116,7 +116,9 @@ pub fn find_regions(
     }
     // Speckle from noise and JPEG has a size in working pixels, whatever the photo's
     // resolution: keep a floor there too, or huge photos drown in tiny regions.
-    let min_area_work = ((settings.min_area_px as f64 / (reference_from_work * reference_from_work)) as u64).max(MIN_AREA_WORK_PX);
+    let min_area_work =
+        ((settings.min_area_px as f64 / (reference_from_work * reference_from_work)) as u64)
+            .max(MIN_AREA_WORK_PX);
     let candidates: Vec<WorkRegion> = stats
         .into_iter()
         .filter(|s| s.area >= min_area_work && s.peak >= seed_t)
