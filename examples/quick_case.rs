@@ -55,7 +55,17 @@ fn main() {
         );
         for (t, f) in case.truth.modifications.iter().zip(&s.found) {
             if verbose || !f {
-                println!("    truth {:?} {:?} {:?} found={f}", t.kind, t.bbox, t.note);
+                let c = [
+                    t.bbox[0] as f64 + t.bbox[2] as f64 / 2.0,
+                    t.bbox[1] as f64 + t.bbox[3] as f64 / 2.0,
+                ];
+                let q = case.true_map(c);
+                let (sw, sh) = case.suspect.dimensions();
+                let visible = q[0] >= 0.0 && q[1] >= 0.0 && q[0] < sw as f64 && q[1] < sh as f64;
+                println!(
+                    "    truth {:?} {:?} {:?} found={f} in_suspect_frame={visible} at {q:.0?}",
+                    t.kind, t.bbox, t.note
+                );
             }
         }
         for r in &cmp.regions {

@@ -141,8 +141,16 @@ pub fn generate(spec: &CaseSpec) -> Case {
     );
 
     let ref_from_board = &reference_camera;
+    // A change the suspect camera did not see is not in the truth: nobody could find it.
+    let sees = |board: [f64; 4]| {
+        let c = suspect_camera
+            .photo_from_board_point([(board[0] + board[2]) / 2.0, (board[1] + board[3]) / 2.0]);
+        let (mx, my) = (0.01 * sw as f64, 0.01 * sh as f64);
+        c[0] >= mx && c[1] >= my && c[0] < sw as f64 - mx && c[1] < sh as f64 - my
+    };
     let modifications = planted
         .into_iter()
+        .filter(|(_, board_box, _)| sees(*board_box))
         .map(|(kind, board_box, note)| TruthRegion {
             kind,
             bbox: map_box(
