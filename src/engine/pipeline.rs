@@ -277,8 +277,3 @@ fn run(
         timings: std::mem::take(timings),
     })
 }
-
-/// The valid area of the warped suspect, for callers that need to know coverage.
-pub fn coverage(valid: &GrayImage) -> f64 {
-    valid.as_raw().iter().filter(|v| **v > 0).count() as f64 / valid.as_raw().len().max(1) as f64
-}

@@ -48,9 +48,6 @@ pub struct WorkRegion {
     pub bbox: [u32; 4],
     pub area: u64,
     pub peak: f32,
-    /// Sum of scores over the region's pixels: many moderate differences together (an
-    /// altered marking) are as telling as one strong one.
-    pub mass: f32,
 }
 
 /// `ignore` holds rectangles in reference pixels; `reference_from_work` is the scale
@@ -95,7 +92,6 @@ pub fn find_regions(
             bbox: [u32::MAX, u32::MAX, 0, 0],
             area: 0,
             peak: 0.0,
-            mass: 0.0,
         })
         .collect();
     for y in 0..h {
@@ -111,7 +107,6 @@ pub fn find_regions(
             s.bbox[3] = s.bbox[3].max(y as u32);
             s.area += 1;
             s.peak = s.peak.max(map.data[i]);
-            s.mass += map.data[i];
         }
     }
     // Speckle from noise and JPEG has a size in working pixels, whatever the photo's

@@ -58,14 +58,11 @@ impl Alignment {
 
     #[inline]
     pub fn map(&self, pos_in_reference: [f64; 2]) -> [f64; 2] {
-        let p = self.suspect_from_reference.apply(pos_in_reference);
-        match &self.field {
-            Some(f) => {
-                let o = f.offset_at(pos_in_reference);
-                [p[0] + o[0], p[1] + o[1]]
-            }
-            None => p,
-        }
+        map_with(
+            &self.suspect_from_reference,
+            self.field.as_ref(),
+            pos_in_reference,
+        )
     }
 }
 
@@ -208,18 +205,7 @@ pub fn align(
         }
     }
     (progress.report)(1.0);
-    let residuals = fine
-        .matches
-        .iter()
-        .map(|m| {
-            let p = map_with(&model, field.as_ref(), m.pos_in_reference);
-            let e = (p[0] - m.pos_in_suspect[0]).hypot(p[1] - m.pos_in_suspect[1]);
-            (
-                [m.pos_in_reference[0] as f32, m.pos_in_reference[1] as f32],
-                e as f32,
-            )
-        })
-        .collect();
+    let residuals = residual_map(&fine.matches, &model, field.as_ref());
     Ok(Alignment {
         suspect_from_reference: model,
         quality: AlignQuality {
@@ -266,18 +252,7 @@ fn try_near_identity(reference: &GrayImage, suspect: &GrayImage) -> Option<Align
     if agreement < 0.7 || fine.matches.len() < 20 || fine.rms_px > 1.0 || corner_shift > 6.0 {
         return None;
     }
-    let residuals = fine
-        .matches
-        .iter()
-        .map(|m| {
-            let p = model.apply(m.pos_in_reference);
-            let e = (p[0] - m.pos_in_suspect[0]).hypot(p[1] - m.pos_in_suspect[1]);
-            (
-                [m.pos_in_reference[0] as f32, m.pos_in_reference[1] as f32],
-                e as f32,
-            )
-        })
-        .collect();
+    let residuals = residual_map(&fine.matches, &model, None);
     Some(Alignment {
         suspect_from_reference: model,
         field: None,
@@ -292,6 +267,26 @@ fn try_near_identity(reference: &GrayImage, suspect: &GrayImage) -> Option<Align
             residuals,
         },
     })
+}
+
+/// Each matched patch's position and its distance from the final mapping, for a picture
+/// of where alignment is weak.
+fn residual_map(
+    matches: &[PatchMatch],
+    model: &Homography,
+    field: Option<&ResidualField>,
+) -> Vec<([f32; 2], f32)> {
+    matches
+        .iter()
+        .map(|m| {
+            let p = map_with(model, field, m.pos_in_reference);
+            let e = (p[0] - m.pos_in_suspect[0]).hypot(p[1] - m.pos_in_suspect[1]);
+            (
+                [m.pos_in_reference[0] as f32, m.pos_in_reference[1] as f32],
+                e as f32,
+            )
+        })
+        .collect()
 }
 
 fn map_with(model: &Homography, field: Option<&ResidualField>, p: [f64; 2]) -> [f64; 2] {
