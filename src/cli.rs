@@ -5,9 +5,8 @@ use crate::engine::export::write_outputs;
 use crate::engine::load::sha256_file;
 use crate::engine::pipeline::{compare_timed, load_pair, Comparison, Progress, Stage, Timings};
 use crate::engine::regions::DetectSettings;
-use crate::engine::report::{
-    parse_mask, write_atomic, write_json, AlignmentReport, ImageInfo, Report, SCHEMA,
-};
+use crate::engine::report::{parse_mask, write_atomic, write_json, ImageInfo, Report, SCHEMA};
+use crate::engine::session::alignment_report;
 use crate::engine::synth;
 use anyhow::{bail, Context, Result};
 use clap::{Args as ClapArgs, Parser, Subcommand};
@@ -30,7 +29,11 @@ pub struct Args {
 pub enum Command {
     /// Compare a suspect photo against a reference photo and write a report.
     Compare(CompareArgs),
-    /// Compare the bundled sample boards (what a bare `boarddiff` does).
+    /// Open the review app (a bare `boarddiff` opens it on the bundled sample boards).
+    Gui(GuiArgs),
+    /// Write the annotated image, crop sheet, HTML report and JSON of a saved session.
+    Export(ExportArgs),
+    /// Compare the bundled sample boards headless, into ./boarddiff-out.
     Samples,
     /// Generate synthetic boards and test cases.
     #[command(subcommand)]
@@ -54,6 +57,46 @@ pub struct CompareArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(ClapArgs, Debug, Default)]
+pub struct GuiArgs {
+    #[arg(long, requires = "suspect", conflicts_with = "session")]
+    pub reference: Option<PathBuf>,
+    #[arg(long, requires = "reference")]
+    pub suspect: Option<PathBuf>,
+    /// A saved `.boarddiff` session.
+    #[arg(long)]
+    pub session: Option<PathBuf>,
+    /// Render once after loading, save the window to this PNG and exit.
+    #[arg(long)]
+    pub screenshot: Option<PathBuf>,
+    /// Start in this view: side-by-side, overlay, blink, swipe or heatmap.
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Select (and zoom to) this region number after loading.
+    #[arg(long)]
+    pub select: Option<u32>,
+    /// Window size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1600x1000")]
+    pub window: String,
+}
+
+#[derive(ClapArgs, Debug)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub session: PathBuf,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Draw the annotated image on the reference or the suspect.
+    #[arg(long, default_value = "reference")]
+    pub on: String,
+    /// png or jpeg.
+    #[arg(long, default_value = "png")]
+    pub format: String,
+    /// Also draw regions marked benign.
+    #[arg(long)]
+    pub include_benign: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -195,17 +238,7 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
                 schema: SCHEMA,
                 reference: reference_info,
                 suspect: suspect_info,
-                alignment: AlignmentReport {
-                    status: "failed".into(),
-                    reason: Some(reason.clone()),
-                    homography: None,
-                    inliers: 0,
-                    rms_residual_px: 0.0,
-                    overlap: 0.0,
-                    residual_field_max_px: 0.0,
-                    patches_matched: 0,
-                    patches_textured: 0,
-                },
+                alignment: alignment_report(None, Some(reason.clone())),
                 regions: Vec::new(),
                 settings,
                 ignore_masks: ignore,
@@ -220,22 +253,11 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
 }
 
 pub fn report_for(cmp: &Comparison, reference: ImageInfo, suspect: ImageInfo) -> Report {
-    let q = &cmp.alignment.quality;
     Report {
         schema: SCHEMA,
         reference,
         suspect,
-        alignment: AlignmentReport {
-            status: "ok".into(),
-            reason: None,
-            homography: Some(cmp.alignment.suspect_from_reference),
-            inliers: q.inliers,
-            rms_residual_px: (q.rms_residual_px * 1000.0).round() / 1000.0,
-            overlap: (q.overlap * 1000.0).round() / 1000.0,
-            residual_field_max_px: (q.field_max_px * 1000.0).round() / 1000.0,
-            patches_matched: q.patches_matched,
-            patches_textured: q.patches_textured,
-        },
+        alignment: alignment_report(Some(&cmp.alignment), None),
         regions: cmp.regions.clone(),
         settings: cmp.settings.clone(),
         ignore_masks: cmp.ignore.clone(),
@@ -268,6 +290,105 @@ pub fn compare_samples() -> Result<u8> {
         args.out.display()
     );
     compare(&args)
+}
+
+/// Opens the review app; blocks until its window closes.
+pub fn gui(args: &GuiArgs) -> Result<u8> {
+    use crate::app::{AppConfig, Launch};
+    let launch = match (&args.reference, &args.suspect, &args.session) {
+        (Some(r), Some(s), _) => Launch::Pair {
+            reference: r.clone(),
+            suspect: s.clone(),
+        },
+        (_, _, Some(session)) => Launch::Session(session.clone()),
+        _ => {
+            let dir = samples_dir();
+            Launch::Pair {
+                reference: dir.join("reference.jpg"),
+                suspect: dir.join("suspect.jpg"),
+            }
+        }
+    };
+    let mode = match &args.mode {
+        Some(m) => Some(crate::app::actions::ViewMode::parse(m).with_context(|| {
+            format!("--mode {m:?}: use side-by-side, overlay, blink, swipe or heatmap")
+        })?),
+        None => None,
+    };
+    let (w, h) = args
+        .window
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<f32>().ok()?, h.trim().parse::<f32>().ok()?)))
+        .filter(|(w, h)| *w >= 400.0 && *h >= 300.0)
+        .with_context(|| format!("--window must look like 1600x1000, got {:?}", args.window))?;
+    let config = AppConfig {
+        launch,
+        screenshot: args.screenshot.clone(),
+        mode,
+        select: args.select,
+        autosave_dir: None,
+        fresh_prefs: args.screenshot.is_some(),
+    };
+    crate::app::run(config, [w, h]).map_err(|e| {
+        anyhow::anyhow!(
+            "could not open the window: {e}. The app needs a display (X11 or Wayland) and a \
+             Vulkan or OpenGL driver; headless, use `boarddiff compare`."
+        )
+    })?;
+    Ok(0)
+}
+
+/// Rebuilds every export of a saved session without a window.
+pub fn export(args: &ExportArgs) -> Result<u8> {
+    use crate::engine::review_export::{export_review, ExportOptions, ImageFormat, ImageOn};
+    use crate::engine::session::Session;
+    let on = match args.on.to_ascii_lowercase().as_str() {
+        "reference" => ImageOn::Reference,
+        "suspect" => ImageOn::Suspect,
+        other => bail!("--on {other:?}: use reference or suspect"),
+    };
+    let format = match args.format.to_ascii_lowercase().as_str() {
+        "png" => ImageFormat::Png,
+        "jpg" | "jpeg" => ImageFormat::Jpeg,
+        other => bail!("--format {other:?}: use png or jpeg"),
+    };
+    let session = Session::load(&args.session)?;
+    for w in session.changed_images() {
+        eprintln!("warning: {w}");
+    }
+    let alignment = session.alignment.clone().with_context(|| {
+        format!(
+            "{}: the session has no alignment (it failed); open it in the app and align by hand",
+            args.session.display()
+        )
+    })?;
+    let (reference, suspect) = load_pair(
+        Path::new(&session.reference.path),
+        Path::new(&session.suspect.path),
+    )?;
+    let cmp = crate::engine::pipeline::compare_with_alignment(
+        reference.rgb,
+        suspect.rgb,
+        alignment,
+        session.settings.clone(),
+        session.masks.clone(),
+        &crate::engine::pipeline::NoProgress,
+    )?;
+    let options = ExportOptions {
+        on,
+        format,
+        include_benign: args.include_benign,
+        ..ExportOptions::default()
+    };
+    let written = export_review(&cmp, &session, &args.out, &options)?;
+    eprintln!(
+        "wrote {} files to {} ({} regions, {} reviewed)",
+        written.len(),
+        args.out.display(),
+        session.regions.len(),
+        session.reviewed_count()
+    );
+    Ok(0)
 }
 
 fn parse_size(size: &str) -> Result<(u32, u32)> {

@@ -7,8 +7,13 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
-    let result = match args.command.unwrap_or(Command::Samples) {
+    let result = match args
+        .command
+        .unwrap_or_else(|| Command::Gui(Default::default()))
+    {
         Command::Compare(c) => cli::compare(&c),
+        Command::Gui(g) => cli::gui(&g),
+        Command::Export(e) => cli::export(&e),
         Command::Samples => cli::compare_samples(),
         Command::Synth(s) => cli::synth(&s).map(|_| 0),
     };

@@ -60,13 +60,7 @@ mod tests {
     use crate::engine::report::RegionKind;
 
     fn region(bbox: [u32; 4]) -> Region {
-        Region {
-            id: 1,
-            bbox,
-            kind: RegionKind::Added,
-            score: 0.9,
-            area_px: 10,
-        }
+        Region::new(1, bbox, RegionKind::Added, 0.9, 10)
     }
 
     #[test]

@@ -31,6 +31,15 @@ pub fn encode_png(img: &RgbImage) -> Vec<u8> {
     bytes
 }
 
+pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
+    encoder
+        .encode_image(img)
+        .expect("encoding to memory cannot fail");
+    bytes
+}
+
 pub fn fill_rect(img: &mut RgbImage, x: i64, y: i64, w: i64, h: i64, color: [u8; 3]) {
     let (iw, ih) = (img.width() as i64, img.height() as i64);
     for yy in y.max(0)..(y + h).min(ih) {
@@ -149,9 +158,10 @@ fn legend(img: &mut RgbImage, regions: &[&Region], text_h: f32) {
     }
 }
 
-/// Reference | aligned suspect | difference heat, with a margin around the region, at
-/// full resolution (or scaled so each panel is between 160 and 640 px tall).
-pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
+/// The crops of one region: reference, aligned suspect and difference heat over the
+/// reference, at full resolution, with a margin. Also returns the crop rectangle
+/// [x, y, w, h] in reference pixels.
+pub fn region_crops(cmp: &Comparison, region: &Region) -> ([RgbImage; 3], [u32; 4]) {
     let (rw, rh) = cmp.reference.dimensions();
     let [bx, by, bw, bh] = region.bbox;
     let margin = (bw.max(bh) / 2).max(24);
@@ -161,7 +171,7 @@ pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
     let y1 = (by + bh + margin).min(rh);
     let rect = [x0, y0, (x1 - x0).max(1), (y1 - y0).max(1)];
     let reference =
-        image::imageops::crop_imm(&cmp.reference, rect[0], rect[1], rect[2], rect[3]).to_image();
+        image::imageops::crop_imm(&*cmp.reference, rect[0], rect[1], rect[2], rect[3]).to_image();
     let suspect = warp_rect(&cmp.suspect, &cmp.alignment, rect).image;
     let scale = cmp.reference_from_work();
     let heat = RgbImage::from_fn(rect[2], rect[3], |x, y| {
@@ -177,24 +187,17 @@ pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
         let t = (v / (2.0 * cmp.settings.seed_sigma as f32)).clamp(0.0, 1.0);
         Rgb(heat_color(t).map(|c| (grey * (1.0 - t) + c as f32 * t) as u8))
     });
+    ([reference, suspect, heat], rect)
+}
+
+/// Reference | aligned suspect | difference heat, with a margin around the region, at
+/// full resolution (or scaled so each panel is between 160 and 640 px tall).
+pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
+    let [bx, by, bw, bh] = region.bbox;
+    let ([reference, suspect, heat], rect) = region_crops(cmp, region);
     let target_h = (rect[3] as f64).clamp(160.0, 640.0);
     let s = target_h / rect[3] as f64;
-    let panel = |img: &RgbImage| {
-        let (w, h) = (
-            ((img.width() as f64 * s).round() as u32).max(1),
-            ((img.height() as f64 * s).round() as u32).max(1),
-        );
-        image::imageops::resize(
-            img,
-            w,
-            h,
-            if s > 1.0 {
-                image::imageops::FilterType::Nearest
-            } else {
-                image::imageops::FilterType::Triangle
-            },
-        )
-    };
+    let panel = |img: &RgbImage| scale_panel(img, s);
     let panels = [panel(&reference), panel(&suspect), panel(&heat)];
     let gap = 8u32;
     let header = 52u32;
@@ -249,6 +252,35 @@ pub fn region_sheet(cmp: &Comparison, region: &Region) -> RgbImage {
         region.kind.rgb(),
     );
     sheet
+}
+
+/// Scales a crop by `s`: nearest when enlarging, so pixels stay visible to an inspector.
+pub fn scale_panel(img: &RgbImage, s: f64) -> RgbImage {
+    let (w, h) = (
+        ((img.width() as f64 * s).round() as u32).max(1),
+        ((img.height() as f64 * s).round() as u32).max(1),
+    );
+    let filter = if s > 1.0 {
+        image::imageops::FilterType::Nearest
+    } else {
+        image::imageops::FilterType::Triangle
+    };
+    image::imageops::resize(img, w, h, filter)
+}
+
+/// The score map coloured with [`heat_color`], at working resolution; `full_scale` is the
+/// score (noise sigmas) shown at full brightness.
+pub fn heat_image(score: &crate::engine::diff::ScoreMap, full_scale: f32) -> RgbImage {
+    let mut img = RgbImage::new(score.width, score.height);
+    use rayon::prelude::*;
+    img.par_chunks_mut(3 * score.width as usize)
+        .zip(score.data.par_chunks(score.width as usize))
+        .for_each(|(row, src)| {
+            for (px, v) in row.chunks_exact_mut(3).zip(src) {
+                px.copy_from_slice(&heat_color(v / full_scale));
+            }
+        });
+    img
 }
 
 /// A perceptual dark-to-bright map (black, purple, orange, yellow) for difference heat.

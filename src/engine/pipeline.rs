@@ -12,6 +12,7 @@ use crate::engine::report::Region;
 use crate::engine::warp::{warp_to_work, Warped};
 use image::{GrayImage, RgbImage};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,8 +78,9 @@ impl Timings {
 
 /// Everything a comparison produced. Images are kept for export and the GUI.
 pub struct Comparison {
-    pub reference: RgbImage,
-    pub suspect: RgbImage,
+    /// Shared with the GUI's display pyramids, so 100 MP photos are held once.
+    pub reference: Arc<RgbImage>,
+    pub suspect: Arc<RgbImage>,
     pub alignment: Alignment,
     /// Reference and photometrically normalised, warped suspect at working resolution.
     pub work_reference: RgbImage,
@@ -99,19 +101,33 @@ impl Comparison {
     /// Re-runs only thresholding and region extraction (milliseconds, no re-alignment).
     /// A changed tolerance recomputes the score map from the cached working images.
     pub fn redetect(&mut self, settings: DetectSettings, ignore: Vec<[u32; 4]>) {
-        if settings.tolerance_px != self.settings.tolerance_px {
-            self.score = diff_stage(&self.work_reference, &self.work_suspect, &settings);
+        let (score, regions) = self.detect(&settings, &ignore);
+        if let Some(score) = score {
+            self.score = score;
         }
-        self.regions = find_regions(
-            &self.score,
-            &self.work_reference,
-            &self.work_suspect.image,
-            &settings,
-            self.reference_from_work(),
-            &ignore,
-        );
+        self.regions = regions;
         self.settings = settings;
         self.ignore = ignore;
+    }
+
+    /// What [`Self::redetect`] would produce, without changing `self`: the new score map
+    /// when the tolerance changed, and the regions.
+    pub fn detect(
+        &self,
+        settings: &DetectSettings,
+        ignore: &[[u32; 4]],
+    ) -> (Option<ScoreMap>, Vec<Region>) {
+        let score = (settings.tolerance_px != self.settings.tolerance_px)
+            .then(|| diff_stage(&self.work_reference, &self.work_suspect, settings));
+        let regions = find_regions(
+            score.as_ref().unwrap_or(&self.score),
+            &self.work_reference,
+            &self.work_suspect.image,
+            settings,
+            self.reference_from_work(),
+            ignore,
+        );
+        (score, regions)
     }
 }
 
@@ -265,8 +281,8 @@ fn run(
         )
     });
     Ok(Comparison {
-        reference,
-        suspect,
+        reference: Arc::new(reference),
+        suspect: Arc::new(suspect),
         alignment,
         work_reference,
         work_suspect,

@@ -146,13 +146,13 @@ pub fn find_regions(
             let y0 = (r.bbox[1] as f64 * s).floor();
             let x1 = ((r.bbox[0] + r.bbox[2]) as f64 * s).ceil();
             let y1 = ((r.bbox[1] + r.bbox[3]) as f64 * s).ceil();
-            Region {
-                id: i as u32 + 1,
-                bbox: [x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32],
+            Region::new(
+                i as u32 + 1,
+                [x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32],
                 kind,
-                score: score_from_peak(r.peak as f64, seed_t as f64),
-                area_px: (r.area as f64 * s * s).round() as u64,
-            }
+                score_from_peak(r.peak as f64, seed_t as f64),
+                (r.area as f64 * s * s).round() as u64,
+            )
         })
         .collect()
 }

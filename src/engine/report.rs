@@ -46,6 +46,56 @@ pub struct Region {
     pub kind: RegionKind,
     pub score: f64,
     pub area_px: u64,
+    /// The reviewer's decision; detection leaves it unreviewed.
+    #[serde(default)]
+    pub verdict: Verdict,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+impl Region {
+    pub fn new(id: u32, bbox: [u32; 4], kind: RegionKind, score: f64, area_px: u64) -> Self {
+        Self {
+            id,
+            bbox,
+            kind,
+            score,
+            area_px,
+            verdict: Verdict::Unreviewed,
+            note: String::new(),
+        }
+    }
+}
+
+/// What a reviewer decided about one region.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    #[default]
+    Unreviewed,
+    Benign,
+    Suspicious,
+    ConfirmedImplant,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Unreviewed,
+        Verdict::Benign,
+        Verdict::Suspicious,
+        Verdict::ConfirmedImplant,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Unreviewed => "unreviewed",
+            Verdict::Benign => "benign",
+            Verdict::Suspicious => "suspicious",
+            Verdict::ConfirmedImplant => "confirmed implant",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -137,7 +137,7 @@ pub fn align(
         })?;
     let inliers = coarse.inliers.len();
     let c_to_full_sus = c_from_sus.inverse().expect("scale transforms invert");
-    let mut model = c_from_ref.then(&coarse.model).then(&c_to_full_sus);
+    let model = c_from_ref.then(&coarse.model).then(&c_to_full_sus);
     (progress.report)(0.45);
     cancelled()?;
 
@@ -150,6 +150,37 @@ pub fn align(
         )));
     }
 
+    refine_from(
+        reference,
+        suspect,
+        model,
+        inliers,
+        matches.len(),
+        overlap,
+        progress,
+    )
+}
+
+/// Sub-pixel refinement from a model that is already right to a few pixels: mid level,
+/// full resolution, then the bounded residual field. Shared by automatic and manual
+/// alignment.
+fn refine_from(
+    reference: &GrayImage,
+    suspect: &GrayImage,
+    mut model: Homography,
+    inliers: usize,
+    putative_matches: usize,
+    overlap: f64,
+    progress: &AlignProgress,
+) -> Result<Alignment> {
+    let refuse = |reason: String| EngineError::AlignmentRefused { reason };
+    let cancelled = || {
+        if (progress.cancelled)() {
+            Err(EngineError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
     // Mid level: absorbs the coarse error (several full-res px) with a cheap wide search.
     let mid_pixels = 3_000_000;
     if u64::from(reference.width()) * u64::from(reference.height()) > 2 * mid_pixels {
@@ -210,7 +241,7 @@ pub fn align(
         suspect_from_reference: model,
         quality: AlignQuality {
             inliers,
-            putative_matches: matches.len(),
+            putative_matches,
             patches_matched: fine.matches.len(),
             patches_textured: fine.textured,
             rms_residual_px: rms,
@@ -220,6 +251,95 @@ pub fn align(
         },
         field,
     })
+}
+
+/// Alignment from hand-picked corresponding points (at least four). The points give a
+/// homography good to a few pixels; the same refinement as automatic alignment then makes
+/// it sub-pixel where the photos agree. When refinement cannot confirm it, the manual
+/// homography is used as is, with the point residuals as its quality.
+pub fn from_points(
+    reference: &GrayImage,
+    suspect: &GrayImage,
+    points: &[PointPair],
+    progress: &AlignProgress,
+) -> Result<Alignment> {
+    let model = points_homography(points).ok_or_else(|| EngineError::AlignmentRefused {
+        reason: format!(
+            "{} point pair(s) do not determine a homography: pick at least 4, spread out, no three on a line",
+            points.len()
+        ),
+    })?;
+    let overlap = overlap_fraction(&model, reference.dimensions(), suspect.dimensions());
+    if overlap < MIN_OVERLAP {
+        return Err(EngineError::AlignmentRefused {
+            reason: format!(
+                "with these points the photos overlap by only {:.0}% of the reference",
+                overlap * 100.0
+            ),
+        });
+    }
+    match refine_from(
+        reference,
+        suspect,
+        model,
+        points.len(),
+        points.len(),
+        overlap,
+        progress,
+    ) {
+        Err(EngineError::Cancelled) => Err(EngineError::Cancelled),
+        Ok(a) => Ok(a),
+        Err(_) => {
+            let res = point_residuals(&model, points);
+            let rms = (res.iter().map(|e| e * e).sum::<f64>() / res.len() as f64).sqrt();
+            Ok(Alignment {
+                suspect_from_reference: model,
+                field: None,
+                quality: AlignQuality {
+                    inliers: points.len(),
+                    putative_matches: points.len(),
+                    rms_residual_px: rms,
+                    overlap,
+                    residuals: points
+                        .iter()
+                        .zip(&res)
+                        .map(|(p, e)| {
+                            (
+                                [p.in_reference[0] as f32, p.in_reference[1] as f32],
+                                *e as f32,
+                            )
+                        })
+                        .collect(),
+                    ..Default::default()
+                },
+            })
+        }
+    }
+}
+
+/// One hand-picked correspondence.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointPair {
+    pub in_reference: [f64; 2],
+    pub in_suspect: [f64; 2],
+}
+
+/// Least-squares homography through the picked points, None below four or when degenerate.
+pub fn points_homography(points: &[PointPair]) -> Option<Homography> {
+    let src: Vec<[f64; 2]> = points.iter().map(|p| p.in_reference).collect();
+    let dst: Vec<[f64; 2]> = points.iter().map(|p| p.in_suspect).collect();
+    crate::engine::geometry::fit_homography(&src, &dst, None)
+}
+
+/// Distance in suspect px between each picked suspect point and where the model puts it.
+pub fn point_residuals(model: &Homography, points: &[PointPair]) -> Vec<f64> {
+    points
+        .iter()
+        .map(|p| {
+            let q = model.apply(p.in_reference);
+            (q[0] - p.in_suspect[0]).hypot(q[1] - p.in_suspect[1])
+        })
+        .collect()
 }
 
 fn try_near_identity(reference: &GrayImage, suspect: &GrayImage) -> Option<Alignment> {

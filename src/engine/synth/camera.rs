@@ -194,11 +194,4 @@ pub fn jpeg_roundtrip(img: &RgbImage, quality: u8) -> RgbImage {
         .into_rgb8()
 }
 
-pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
-    encoder
-        .encode_image(img)
-        .expect("encoding to memory cannot fail");
-    bytes
-}
+pub use crate::engine::export::encode_jpeg;

@@ -1,0 +1,405 @@
+//! The review app driven through egui_kittest: no display needed. kittest's
+//! max_texture_side is 2048, so every image here goes through the tiled path.
+mod common;
+use boarddiff::app::actions::{Action, ViewMode};
+use boarddiff::app::{AppConfig, BoardDiffApp, Launch};
+use boarddiff::engine::align::PointPair;
+use boarddiff::engine::report::Verdict;
+use boarddiff::engine::session::Session;
+use boarddiff::engine::synth::case::CaseSpec;
+use common::*;
+use egui::Key;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// One generated case shared by the tests of this binary (2400x1800, 3 changes).
+fn case_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = temp_dir("gui-case");
+        let mut spec = CaseSpec::new(2400, 1800, 41);
+        spec.modifications = 3;
+        spec.difficulty = 0.2;
+        write_case(&dir, &spec);
+        dir
+    })
+}
+
+fn config(dir: &Path, launch: Launch) -> AppConfig {
+    AppConfig {
+        launch,
+        autosave_dir: Some(dir.join("autosave")),
+        fresh_prefs: true,
+        ..AppConfig::default()
+    }
+}
+
+fn pair(dir: &Path) -> Launch {
+    Launch::Pair {
+        reference: dir.join("reference.jpg"),
+        suspect: dir.join("suspect.jpg"),
+    }
+}
+
+fn harness(config: AppConfig) -> Harness<'static, BoardDiffApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| BoardDiffApp::new(cc, config))
+}
+
+/// Steps frames until the worker is idle and every visible tile is uploaded.
+fn settle(h: &mut Harness<'static, BoardDiffApp>) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if !h.state().is_busy() && h.state().tiles_pending() == 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(180),
+            "app never settled"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(3);
+}
+
+fn apply(h: &mut Harness<'static, BoardDiffApp>, action: Action) {
+    let ctx = h.ctx.clone();
+    h.state_mut().apply(&ctx, action);
+    h.step();
+}
+
+#[test]
+fn opens_on_the_samples_and_lists_regions() {
+    let dir = temp_dir("gui-samples");
+    let samples = boarddiff::cli::samples_dir();
+    let mut h = harness(config(&dir, pair(&samples)));
+    settle(&mut h);
+    let doc = h.state().document().expect("samples open");
+    let n = doc.session.regions.len();
+    assert!(n >= 2, "{n} regions on the samples");
+    h.get_by_label(&format!("{} / {n} reviewed", 0));
+    h.get_by_label_contains("#1 ");
+    h.get_by_label_contains("#2 ");
+    assert!(h.state().messages().iter().all(|m| !m.is_error));
+}
+
+#[test]
+fn clicking_a_region_centres_and_zooms_the_view() {
+    let dir = temp_dir("gui-click");
+    let mut h = harness(config(&dir, pair(case_dir())));
+    settle(&mut h);
+    let before = h.state().view();
+    let region = h.state().document().unwrap().session.regions[0].clone();
+    h.get_by_label_contains(&format!("#{} ", region.id)).click();
+    h.run_steps(2);
+    settle(&mut h);
+    let after = h.state().view();
+    let [x, y, w, hh] = region.bbox.map(f64::from);
+    assert_eq!(after.center_in_reference, [x + w / 2.0, y + hh / 2.0]);
+    assert!(after.scale > before.scale * 2.0, "{before:?} -> {after:?}");
+    assert_eq!(h.state().viewer_state().selected, Some(region.id));
+    // N and P walk the list.
+    h.key_press(Key::N);
+    h.run_steps(2);
+    assert_ne!(h.state().viewer_state().selected, Some(region.id));
+    h.key_press(Key::P);
+    h.run_steps(2);
+    assert_eq!(h.state().viewer_state().selected, Some(region.id));
+}
+
+#[test]
+fn verdict_keys_notes_and_autosave() {
+    let dir = temp_dir("gui-verdict");
+    let mut h = harness(config(&dir, pair(case_dir())));
+    settle(&mut h);
+    let n = h.state().document().unwrap().session.regions.len();
+    h.key_press(Key::N);
+    h.run_steps(2);
+    let id = h
+        .state()
+        .viewer_state()
+        .selected
+        .expect("N selects the first region");
+    h.key_press(Key::Num4);
+    h.run_steps(2);
+    h.key_press(Key::Num3);
+    h.run_steps(2);
+    let verdict = |h: &Harness<'static, BoardDiffApp>| {
+        let doc = h.state().document().unwrap();
+        doc.session
+            .regions
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(verdict(&h).verdict, Verdict::Suspicious);
+    h.get_by_label(&format!("1 / {n} reviewed"));
+    h.get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Note")
+        .focus();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Note")
+        .type_text("pads look reworked 1234");
+    h.run_steps(2);
+    assert_eq!(verdict(&h).note, "pads look reworked 1234");
+    // Keys typed into the note must not change the verdict.
+    assert_eq!(verdict(&h).verdict, Verdict::Suspicious);
+    std::thread::sleep(Duration::from_millis(400));
+    h.run_steps(3);
+    let path = h.state().autosave_path().expect("autosave path");
+    let saved = Session::load(&path).expect("autosaved session");
+    let r = saved.regions.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(
+        (r.verdict, r.note.as_str()),
+        (Verdict::Suspicious, "pads look reworked 1234")
+    );
+}
+
+#[test]
+fn modes_switch_from_toolbar_and_keys() {
+    let dir = temp_dir("gui-modes");
+    let mut h = harness(config(&dir, pair(case_dir())));
+    settle(&mut h);
+    for (label, mode) in [
+        ("Overlay", ViewMode::Overlay),
+        ("Swipe", ViewMode::Swipe),
+        ("Heatmap", ViewMode::Heatmap),
+        ("Side by side", ViewMode::SideBySide),
+    ] {
+        h.get_by_label(label).click();
+        h.run_steps(3);
+        assert_eq!(h.state().prefs().view.mode, mode);
+    }
+    h.key_press(Key::B);
+    h.run_steps(2);
+    assert_eq!(h.state().prefs().view.mode, ViewMode::Blink);
+    let shown = h.state().viewer_state().blink_shows_suspect;
+    h.key_press(Key::Space);
+    h.run_steps(2);
+    assert_ne!(h.state().viewer_state().blink_shows_suspect, shown);
+    h.key_press(Key::H);
+    h.run_steps(2);
+    assert_eq!(h.state().prefs().view.mode, ViewMode::Heatmap);
+    // F fits, 0 is 1:1.
+    h.key_press(Key::Num0);
+    h.run_steps(2);
+    assert!((h.state().view().scale - 1.0).abs() < 1e-9);
+    h.key_press(Key::F);
+    h.run_steps(2);
+    assert!(h.state().view().scale < 0.5);
+}
+
+#[test]
+fn export_writes_every_file() {
+    let dir = temp_dir("gui-export");
+    let mut h = harness(config(&dir, pair(case_dir())));
+    settle(&mut h);
+    let out = dir.join("export");
+    *h.state_mut().export_dir_text_mut() = out.display().to_string();
+    h.run_steps(2);
+    h.get_by_label("Export report").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let regions = h.state().document().unwrap().session.regions.len();
+    for f in [
+        "annotated.png",
+        "crop_sheet.png",
+        "report.html",
+        "report.json",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    for id in 1..=regions {
+        assert!(out.join(format!("regions/{id:03}.png")).exists());
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("class=\"region\"").count(), regions);
+    assert!(html.contains("data:image/png;base64,") && html.contains("SHA-256"));
+    let report: boarddiff::engine::report::Report =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report.regions.len(), regions);
+    assert!(h
+        .state()
+        .messages()
+        .iter()
+        .any(|m| m.text.starts_with("Exported")));
+}
+
+#[test]
+fn session_round_trips_and_warns_when_an_image_changed() {
+    let dir = temp_dir("gui-session");
+    for f in ["reference.jpg", "suspect.jpg"] {
+        std::fs::copy(case_dir().join(f), dir.join(f)).unwrap();
+    }
+    let mut h = harness(config(&dir, pair(&dir)));
+    settle(&mut h);
+    let id = h.state().document().unwrap().session.regions[0].id;
+    apply(&mut h, Action::SetVerdict(id, Verdict::ConfirmedImplant));
+    apply(
+        &mut h,
+        Action::SetNote(id, "extra SOT-23 on the SPI lines".into()),
+    );
+    apply(&mut h, Action::AddMask([10, 10, 100, 50]));
+    settle(&mut h);
+    let path = dir.join("case.boarddiff");
+    apply(&mut h, Action::SaveSessionAs(path.clone()));
+    let saved = h.state().document().unwrap().session.clone();
+    drop(h);
+
+    let mut h = harness(config(&dir, Launch::Session(path.clone())));
+    settle(&mut h);
+    let doc = h.state().document().expect("session opens");
+    assert_eq!(doc.session.regions, saved.regions);
+    assert_eq!(doc.session.masks, saved.masks);
+    assert_eq!(doc.session.alignment, saved.alignment);
+    assert!(h.state().messages().iter().all(|m| !m.is_error));
+    drop(h);
+
+    // The suspect changes on disk: the session still opens, with a warning.
+    let mut bytes = std::fs::read(dir.join("suspect.jpg")).unwrap();
+    bytes.extend_from_slice(b"trailing");
+    std::fs::write(dir.join("suspect.jpg"), bytes).unwrap();
+    let mut h = harness(config(&dir, Launch::Session(path)));
+    settle(&mut h);
+    assert!(h
+        .state()
+        .messages()
+        .iter()
+        .any(|m| m.is_error && m.text.contains("changed on disk")));
+}
+
+#[test]
+fn corrupt_file_shows_an_error_and_the_app_stays_usable() {
+    let dir = temp_dir("gui-corrupt");
+    let bad = dir.join("broken.jpg");
+    let good = std::fs::read(case_dir().join("reference.jpg")).unwrap();
+    std::fs::write(&bad, &good[..good.len() / 3]).unwrap();
+    let mut h = harness(config(
+        &dir,
+        Launch::Pair {
+            reference: case_dir().join("reference.jpg"),
+            suspect: bad.clone(),
+        },
+    ));
+    settle(&mut h);
+    assert!(h.state().document().is_none());
+    let msg = &h.state().messages()[0];
+    assert!(msg.is_error && msg.text.contains("broken.jpg"), "{msg:?}");
+    h.get_by_label_contains("broken.jpg");
+    h.get_by_label("Dismiss").click();
+    h.run_steps(2);
+    assert!(h.state().messages().is_empty());
+    apply(
+        &mut h,
+        Action::OpenPair {
+            reference: case_dir().join("reference.jpg"),
+            suspect: case_dir().join("suspect.jpg"),
+        },
+    );
+    settle(&mut h);
+    assert!(h.state().document().is_some());
+}
+
+#[test]
+fn rethreshold_keeps_verdicts_and_masks_remove_regions() {
+    let dir = temp_dir("gui-rethreshold");
+    let mut h = harness(config(&dir, pair(case_dir())));
+    settle(&mut h);
+    let doc = h.state().document().unwrap();
+    let first = doc
+        .session
+        .regions
+        .iter()
+        .max_by_key(|r| r.area_px)
+        .unwrap()
+        .clone();
+    let mut settings = doc.session.settings.clone();
+    apply(&mut h, Action::SetVerdict(first.id, Verdict::Benign));
+    settings.min_area_px = 120;
+    settings.sensitivity = 1.2;
+    apply(&mut h, Action::SetDetect(settings.clone()));
+    settle(&mut h);
+    let doc = h.state().document().unwrap();
+    let same = doc
+        .session
+        .regions
+        .iter()
+        .find(|r| boarddiff::engine::eval::iou(&r.bbox, &first.bbox) > 0.3)
+        .unwrap_or_else(|| panic!("{first:?} not in {:?}", doc.session.regions));
+    assert_eq!(same.verdict, Verdict::Benign);
+    let [x, y, w, hh] = same.bbox;
+    let before = doc.session.regions.len();
+    apply(
+        &mut h,
+        Action::AddMask([x.saturating_sub(5), y.saturating_sub(5), w + 10, hh + 10]),
+    );
+    settle(&mut h);
+    let doc = h.state().document().unwrap();
+    assert_eq!(doc.session.regions.len(), before - 1);
+    assert_eq!(doc.session.masks.len(), 1);
+    apply(&mut h, Action::RemoveMask(0));
+    settle(&mut h);
+    assert_eq!(h.state().document().unwrap().session.regions.len(), before);
+}
+
+#[test]
+fn manual_alignment_from_points() {
+    let dir = temp_dir("gui-manual");
+    let mut spec = CaseSpec::new(2400, 1800, 43);
+    spec.modifications = 2;
+    spec.difficulty = 0.2;
+    let case = write_case(&dir, &spec);
+    let mut h = harness(config(&dir, pair(&dir)));
+    settle(&mut h);
+    apply(&mut h, Action::StartManualAlignment);
+    assert!(h.state().manual().is_some());
+    h.get_by_label("Apply alignment");
+    // Four spread points, placed about a pixel off as a person would click them.
+    let picks = [
+        [400.0, 300.0],
+        [2000.0, 350.0],
+        [1900.0, 1500.0],
+        [500.0, 1400.0],
+        [1200.0, 900.0],
+    ];
+    for (i, p) in picks.iter().enumerate() {
+        let q = case.true_map(*p);
+        let wobble = if i % 2 == 0 { 0.8 } else { -0.7 };
+        apply(
+            &mut h,
+            Action::ManualPoint(boarddiff::app::actions::Role::Reference, *p),
+        );
+        apply(
+            &mut h,
+            Action::ManualPoint(
+                boarddiff::app::actions::Role::Suspect,
+                [q[0] + wobble, q[1]],
+            ),
+        );
+    }
+    let residuals = h.state().manual().unwrap().residuals().expect("fit");
+    assert!(residuals.iter().all(|r| *r < 2.0), "{residuals:?}");
+    h.get_by_label("Apply alignment").click();
+    h.run_steps(2);
+    settle(&mut h);
+    assert!(h.state().manual().is_none());
+    let doc = h.state().document().unwrap();
+    assert_eq!(doc.session.manual_points.len(), picks.len());
+    let err = boarddiff::engine::geometry::mean_grid_error(
+        2400,
+        1800,
+        20,
+        |p| case.true_map(p),
+        |p| doc.cmp.alignment.map(p),
+    );
+    assert!(
+        err < 0.3,
+        "manual alignment error after refinement {err} px"
+    );
+    let _: &[PointPair] = &doc.session.manual_points;
+}
