@@ -403,3 +403,36 @@ fn manual_alignment_from_points() {
     );
     let _: &[PointPair] = &doc.session.manual_points;
 }
+
+/// Snapshots render through wgpu on a CPU Vulkan device (lavapipe), which `.ci/run`
+/// installs. The status bar holds timings and temp paths, so it is masked.
+fn snapshot(mode: ViewMode, select: Option<u32>, name: &str) {
+    let dir = temp_dir(&format!("gui-snap-{name}"));
+    let mut cfg = config(&dir, pair(case_dir()));
+    cfg.mode = Some(mode);
+    cfg.select = select;
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1200.0, 760.0))
+        .wgpu()
+        .build_eframe(move |cc| BoardDiffApp::new(cc, cfg));
+    settle(&mut h);
+    // Let the autosave happen, then hide the status bar (timings, temp paths).
+    std::thread::sleep(Duration::from_millis(400));
+    settle(&mut h);
+    let status = h.get_by_label_contains("zoom ").rect();
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(0.0, status.min.y - 4.0),
+        egui::pos2(1200.0, 760.0),
+    ));
+    h.snapshot(name);
+}
+
+#[test]
+fn snapshot_side_by_side_zoomed_on_a_region() {
+    snapshot(ViewMode::SideBySide, Some(1), "side_by_side_region");
+}
+
+#[test]
+fn snapshot_heatmap_overview() {
+    snapshot(ViewMode::Heatmap, None, "heatmap_overview");
+}

@@ -81,16 +81,13 @@ pub fn review_ui(
         ui.heading("Regions");
         ui.label(RichText::new(format!("{reviewed} / {} reviewed", regions.len())).strong());
     });
-    ui.horizontal(|ui| {
-        ui.label("Sort");
-        egui::ComboBox::from_id_salt("sort-regions")
-            .selected_text(list.sort.label())
-            .show_ui(ui, |ui| {
-                for k in SortKey::ALL {
-                    ui.selectable_value(&mut list.sort, k, k.label());
-                }
-            });
-    });
+    egui::ComboBox::from_label("sort order")
+        .selected_text(list.sort.label())
+        .show_ui(ui, |ui| {
+            for k in SortKey::ALL {
+                ui.selectable_value(&mut list.sort, k, k.label());
+            }
+        });
     ui.horizontal_wrapped(|ui| {
         for k in RegionKind::ALL {
             ui.checkbox(&mut list.kinds[kind_index(k)], k.label());
@@ -122,8 +119,12 @@ pub fn review_ui(
                     r.score,
                     r.area_px,
                     r.verdict.label()
-                ))
-                .color(kind_color(r));
+                ));
+                let text = if selected == Some(r.id) {
+                    text.color(Color32::WHITE)
+                } else {
+                    text.color(kind_color(r))
+                };
                 let response = ui.selectable_label(selected == Some(r.id), text);
                 if selected == Some(r.id) && response.gained_focus() {
                     response.scroll_to_me(None);

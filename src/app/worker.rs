@@ -71,7 +71,7 @@ pub struct Opened {
 pub struct Redetected {
     pub settings: DetectSettings,
     pub masks: Vec<[u32; 4]>,
-    pub score: Option<ScoreMap>,
+    pub score: Option<Arc<ScoreMap>>,
     pub regions: Vec<Region>,
     pub heat: Option<Pyramid>,
     pub elapsed: Duration,
@@ -398,6 +398,10 @@ fn finish(
     )?;
     shared.update(Stage::Export, 0.5);
     let images = DisplayImages::build(&cmp);
+    let cmp = Arc::new(cmp);
+    let background = cmp.clone();
+    // Score maps for the other tolerances, so the tolerance slider only re-thresholds.
+    rayon::spawn(move || background.precompute_tolerances());
     let mut regions = cmp.regions.clone();
     let mut manual_points = Vec::new();
     if let Some(prev) = &previous {
@@ -424,7 +428,7 @@ fn finish(
             suspect: suspect_path.to_owned(),
         },
         doc: Document {
-            cmp: Arc::new(cmp),
+            cmp,
             session,
             session_path: None,
             images,

@@ -147,8 +147,10 @@ fn estimate_noise(
         |p: &[Vec<u8>; 3], i: usize| (p[0][i] as i32 + 2 * p[1][i] as i32 + p[2][i] as i32) / 4;
     let mut hist = [0u64; 256];
     let step = 2;
-    for y in (r + 1..h.saturating_sub(r + 1)).step_by(step) {
-        for x in (r + 1..w.saturating_sub(r + 1)).step_by(step) {
+    // The flatness test looks 2 px away, whatever the tolerance radius.
+    let m = (r + 1).max(2);
+    for y in (m..h.saturating_sub(m)).step_by(step) {
+        for x in (m..w.saturating_sub(m)).step_by(step) {
             let i = y * w + x;
             if valid[i] == 0 {
                 continue;
@@ -332,5 +334,24 @@ mod tests {
             .fold(0f32, f32::max);
         assert!(blob_max > 20.0, "blob {blob_max}");
         assert_eq!(elsewhere_max, 0.0);
+    }
+
+    #[test]
+    fn every_offered_tolerance_works_including_zero() {
+        let (w, h) = (64, 48);
+        let reference = board(w, h, 0);
+        let valid = GrayImage::from_pixel(w, h, image::Luma([255]));
+        for radius in 0..=3 {
+            let map = score_map(
+                &reference,
+                &reference,
+                &valid,
+                DiffParams {
+                    radius,
+                    edge_tolerance: 0.08,
+                },
+            );
+            assert!(map.data.iter().all(|v| *v == 0.0), "radius {radius}");
+        }
     }
 }

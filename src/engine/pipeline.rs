@@ -12,7 +12,7 @@ use crate::engine::report::Region;
 use crate::engine::warp::{warp_to_work, Warped};
 use image::{GrayImage, RgbImage};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +85,10 @@ pub struct Comparison {
     /// Reference and photometrically normalised, warped suspect at working resolution.
     pub work_reference: RgbImage,
     pub work_suspect: Warped,
-    pub score: ScoreMap,
+    pub score: Arc<ScoreMap>,
+    /// Score maps for other tolerance radii, computed on demand (or ahead of time by
+    /// [`Self::precompute_tolerances`]) so a tolerance slider only re-thresholds.
+    pub score_cache: Mutex<Vec<(usize, Arc<ScoreMap>)>>,
     pub regions: Vec<Region>,
     pub settings: DetectSettings,
     pub ignore: Vec<[u32; 4]>,
@@ -116,9 +119,9 @@ impl Comparison {
         &self,
         settings: &DetectSettings,
         ignore: &[[u32; 4]],
-    ) -> (Option<ScoreMap>, Vec<Region>) {
+    ) -> (Option<Arc<ScoreMap>>, Vec<Region>) {
         let score = (settings.tolerance_px != self.settings.tolerance_px)
-            .then(|| diff_stage(&self.work_reference, &self.work_suspect, settings));
+            .then(|| self.score_for_tolerance(settings.tolerance_px));
         let regions = find_regions(
             score.as_ref().unwrap_or(&self.score),
             &self.work_reference,
@@ -128,6 +131,43 @@ impl Comparison {
             ignore,
         );
         (score, regions)
+    }
+
+    /// The score map at a tolerance radius (working px), cached.
+    pub fn score_for_tolerance(&self, tolerance_px: usize) -> Arc<ScoreMap> {
+        if tolerance_px == self.settings.tolerance_px {
+            return self.score.clone();
+        }
+        let cached = |c: &Vec<(usize, Arc<ScoreMap>)>| {
+            c.iter()
+                .find(|(t, _)| *t == tolerance_px)
+                .map(|(_, m)| m.clone())
+        };
+        if let Some(m) = self.score_cache.lock().ok().and_then(|c| cached(&c)) {
+            return m;
+        }
+        let settings = DetectSettings {
+            tolerance_px,
+            ..self.settings.clone()
+        };
+        let map = Arc::new(diff_stage(
+            &self.work_reference,
+            &self.work_suspect,
+            &settings,
+        ));
+        if let Ok(mut c) = self.score_cache.lock() {
+            if cached(&c).is_none() {
+                c.push((tolerance_px, map.clone()));
+            }
+        }
+        map
+    }
+
+    /// Fills the cache for every tolerance the GUI offers (0-3 px), in the background.
+    pub fn precompute_tolerances(&self) {
+        for t in 0..=3 {
+            self.score_for_tolerance(t);
+        }
     }
 }
 
@@ -286,7 +326,8 @@ fn run(
         alignment,
         work_reference,
         work_suspect,
-        score,
+        score: Arc::new(score),
+        score_cache: Mutex::new(Vec::new()),
         regions,
         settings,
         ignore,
