@@ -77,6 +77,12 @@ pub struct GuiArgs {
     /// Select (and zoom to) this region number after loading.
     #[arg(long)]
     pub select: Option<u32>,
+    /// Side by side shows the suspect as photographed.
+    #[arg(long)]
+    pub raw_suspect: bool,
+    /// Start with the loupe on.
+    #[arg(long)]
+    pub loupe: bool,
     /// Window size, WIDTHxHEIGHT.
     #[arg(long, default_value = "1600x1000")]
     pub window: String,
@@ -326,6 +332,8 @@ pub fn gui(args: &GuiArgs) -> Result<u8> {
         screenshot: args.screenshot.clone(),
         mode,
         select: args.select,
+        raw_suspect: args.raw_suspect,
+        loupe: args.loupe,
         autosave_dir: None,
         fresh_prefs: args.screenshot.is_some(),
     };

@@ -436,3 +436,68 @@ fn snapshot_side_by_side_zoomed_on_a_region() {
 fn snapshot_heatmap_overview() {
     snapshot(ViewMode::Heatmap, None, "heatmap_overview");
 }
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'static, BoardDiffApp>, path: PathBuf, at: egui::Pos2) {
+    h.hover_at(at);
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(path)));
+    h.run_steps(2);
+}
+
+#[test]
+fn images_dropped_on_the_panes_open_the_pair() {
+    let dir = temp_dir("gui-drop");
+    let mut h = harness(config(&dir, Launch::Nothing));
+    h.run_steps(2);
+    h.get_by_label("Open reference…");
+    drop_file(&mut h, case_dir().join("reference.jpg"), egui::pos2(200.0, 400.0));
+    assert!(h.state().document().is_none());
+    assert!(h.state().messages()[0].text.contains("now open the suspect"));
+    drop_file(&mut h, case_dir().join("suspect.jpg"), egui::pos2(800.0, 400.0));
+    settle(&mut h);
+    let doc = h.state().document().expect("the dropped pair opens");
+    assert!(doc.session.reference.path.ends_with("reference.jpg"));
+    assert!(doc.session.suspect.path.ends_with("suspect.jpg"));
+    assert!(!doc.session.regions.is_empty());
+}
+
+#[test]
+fn refused_alignment_offers_manual_alignment() {
+    let dir = temp_dir("gui-refused");
+    write_case(&dir, &CaseSpec::new(1600, 1200, 51));
+    let other = temp_dir("gui-refused-b");
+    write_case(&other, &CaseSpec::new(1600, 1200, 52));
+    let mut h = harness(config(
+        &dir,
+        Launch::Pair {
+            reference: dir.join("reference.jpg"),
+            suspect: other.join("reference.jpg"),
+        },
+    ));
+    settle(&mut h);
+    assert!(h.state().document().is_none());
+    assert!(h.state().unaligned_reason().is_some());
+    let msg = &h.state().messages()[0];
+    assert!(msg.is_error && msg.text.contains("Automatic alignment failed"), "{msg:?}");
+    h.get_by_label("Align by hand…").click();
+    h.run_steps(3);
+    let manual = h.state().manual().expect("manual alignment opens");
+    assert!(manual.reason.is_some());
+    h.get_by_label_contains("Automatic alignment failed:");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(h.state().manual().is_none());
+}

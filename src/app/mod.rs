@@ -49,6 +49,9 @@ pub struct AppConfig {
     pub mode: Option<ViewMode>,
     /// Select this region at start (screenshots of a zoomed finding).
     pub select: Option<u32>,
+    /// Start with the raw suspect in side by side, and with the loupe on.
+    pub raw_suspect: bool,
+    pub loupe: bool,
     /// Where sessions without a file of their own are autosaved; None = the app's data dir.
     pub autosave_dir: Option<PathBuf>,
     /// Ignore remembered preferences (tests, screenshots).
@@ -161,6 +164,8 @@ impl BoardDiffApp {
         if let Some(mode) = app.config.mode {
             app.prefs.view.mode = mode;
         }
+        app.prefs.view.raw_suspect |= app.config.raw_suspect;
+        app.prefs.view.loupe |= app.config.loupe;
         let ctx = cc.egui_ctx.clone();
         match app.config.launch.clone() {
             Launch::Nothing => {}

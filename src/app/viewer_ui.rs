@@ -503,11 +503,8 @@ fn loupe(ui: &Ui, doc: &Document, pos_in_reference: [f64; 2]) {
     if origin.y + size + 40.0 > screen.max.y {
         origin.y = pointer.y - size - 64.0;
     }
-    let frame = Rect::from_min_size(
-        origin - Vec2::splat(6.0),
-        Vec2::new(2.0 * size + 22.0, size + 40.0),
-    );
-    painter.rect_filled(frame, 4.0, Color32::from_gray(16));
+    // The background is sized once the text is known; a placeholder keeps it underneath.
+    let background = painter.add(Shape::Noop);
     let cx = pos_in_reference[0].floor() as i64;
     let cy = pos_in_reference[1].floor() as i64;
     let mut values = Vec::new();
@@ -543,15 +540,19 @@ fn loupe(ui: &Ui, doc: &Document, pos_in_reference: [f64; 2]) {
         values.push(pyr.pixel([cx as f64 + 0.5, cy as f64 + 0.5]));
     }
     let fmt = |v: Option<[u8; 3]>| v.map_or("-".to_string(), |[r, g, b]| format!("{r} {g} {b}"));
-    painter.text(
-        origin + Vec2::new(0.0, size + 6.0),
-        egui::Align2::LEFT_TOP,
-        format!(
-            "({cx}, {cy})  ref {}  sus {}",
-            fmt(values[0]),
-            fmt(values[1])
-        ),
+    let text = painter.layout_no_wrap(
+        format!("({cx}, {cy})  ref {}  sus {}", fmt(values[0]), fmt(values[1])),
         egui::FontId::monospace(12.0),
         Color32::WHITE,
     );
+    let text_at = origin + Vec2::new(0.0, size + 6.0);
+    let frame = Rect::from_min_max(
+        origin - Vec2::splat(6.0),
+        Pos2::new(
+            (origin.x + 2.0 * size + 16.0).max(text_at.x + text.size().x + 6.0),
+            text_at.y + text.size().y + 6.0,
+        ),
+    );
+    painter.set(background, Shape::rect_filled(frame, 4.0, Color32::from_gray(16)));
+    painter.galley(text_at, text, Color32::WHITE);
 }
