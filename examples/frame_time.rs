@@ -13,6 +13,9 @@ use egui_kittest::Harness;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// The view at frame i of a scripted phase.
+type ViewAt = Box<dyn Fn(usize) -> ViewTransform>;
+
 fn stats(v: &mut [f64]) -> String {
     v.sort_by(|a, b| a.total_cmp(b));
     let q = |f: f64| v[((v.len() - 1) as f64 * f).round() as usize];
@@ -115,14 +118,14 @@ fn main() {
         }
     }
     let ctx = h.ctx.clone();
-    let mut apply = |h: &mut Harness<'_, BoardDiffApp>, a: Action| h.state_mut().apply(&ctx, a);
+    let apply = |h: &mut Harness<'_, BoardDiffApp>, a: Action| h.state_mut().apply(&ctx, a);
     apply(&mut h, Action::Fit);
     for _ in 0..10 {
         h.step();
     }
     let fit = h.state().view();
     let centre = [w as f64 * 0.37, hgt as f64 * 0.61];
-    let phases: Vec<(&str, ViewMode, Box<dyn Fn(usize) -> ViewTransform>)> = vec![
+    let phases: Vec<(&str, ViewMode, ViewAt)> = vec![
         (
             "zoom in, fit -> 4:1",
             ViewMode::SideBySide,

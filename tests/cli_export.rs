@@ -16,7 +16,14 @@ fn export_rebuilds_a_session_and_rejects_a_bad_one() {
     write_case(&dir, &spec);
     let (r, s) = (dir.join("reference.jpg"), dir.join("suspect.jpg"));
     let (ri, si) = load_pair(&r, &s).unwrap();
-    let cmp = compare(ri.rgb, si.rgb, DetectSettings::default(), vec![], &NoProgress).unwrap();
+    let cmp = compare(
+        ri.rgb,
+        si.rgb,
+        DetectSettings::default(),
+        vec![],
+        &NoProgress,
+    )
+    .unwrap();
     let mut regions = cmp.regions.clone();
     assert!(regions.len() >= 2);
     regions[0].verdict = Verdict::Benign;
@@ -47,7 +54,12 @@ fn export_rebuilds_a_session_and_rejects_a_bad_one() {
         "jpeg",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    for f in ["annotated.jpg", "crop_sheet.jpg", "report.html", "report.json"] {
+    for f in [
+        "annotated.jpg",
+        "crop_sheet.jpg",
+        "report.html",
+        "report.json",
+    ] {
         assert!(out.join(f).exists(), "{f}");
     }
     let annotated = image::open(out.join("annotated.jpg")).unwrap();
@@ -60,10 +72,22 @@ fn export_rebuilds_a_session_and_rejects_a_bad_one() {
     assert_eq!(report.regions, regions);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
-    assert!(html.contains("confirmed implant") && html.contains("Regions marked benign are not drawn"));
+    assert!(
+        html.contains("confirmed implant") && html.contains("Regions marked benign are not drawn")
+    );
 
     std::fs::write(&path, "{\"schema\": 1, \"reference\": 3}").unwrap();
-    let o = run(&["export", "--session", path.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = run(&[
+        "export",
+        "--session",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("case.boarddiff") && stderr(&o).contains("invalid session file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("case.boarddiff") && stderr(&o).contains("invalid session file"),
+        "{}",
+        stderr(&o)
+    );
 }

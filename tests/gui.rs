@@ -463,10 +463,20 @@ fn images_dropped_on_the_panes_open_the_pair() {
     let mut h = harness(config(&dir, Launch::Nothing));
     h.run_steps(2);
     h.get_by_label("Open reference…");
-    drop_file(&mut h, case_dir().join("reference.jpg"), egui::pos2(200.0, 400.0));
+    drop_file(
+        &mut h,
+        case_dir().join("reference.jpg"),
+        egui::pos2(200.0, 400.0),
+    );
     assert!(h.state().document().is_none());
-    assert!(h.state().messages()[0].text.contains("now open the suspect"));
-    drop_file(&mut h, case_dir().join("suspect.jpg"), egui::pos2(800.0, 400.0));
+    assert!(h.state().messages()[0]
+        .text
+        .contains("now open the suspect"));
+    drop_file(
+        &mut h,
+        case_dir().join("suspect.jpg"),
+        egui::pos2(800.0, 400.0),
+    );
     settle(&mut h);
     let doc = h.state().document().expect("the dropped pair opens");
     assert!(doc.session.reference.path.ends_with("reference.jpg"));
@@ -491,7 +501,10 @@ fn refused_alignment_offers_manual_alignment() {
     assert!(h.state().document().is_none());
     assert!(h.state().unaligned_reason().is_some());
     let msg = &h.state().messages()[0];
-    assert!(msg.is_error && msg.text.contains("Automatic alignment failed"), "{msg:?}");
+    assert!(
+        msg.is_error && msg.text.contains("Automatic alignment failed"),
+        "{msg:?}"
+    );
     h.get_by_label("Align by hand…").click();
     h.run_steps(3);
     let manual = h.state().manual().expect("manual alignment opens");
@@ -500,4 +513,42 @@ fn refused_alignment_offers_manual_alignment() {
     h.get_by_label("Cancel").click();
     h.run_steps(2);
     assert!(h.state().manual().is_none());
+}
+
+#[test]
+fn dragging_with_the_mask_tool_adds_an_ignore_rectangle() {
+    let dir = temp_dir("gui-mask-drag");
+    let mut h = harness(config(&dir, pair(case_dir())));
+    settle(&mut h);
+    h.key_press(Key::H); // one pane, so screen and reference map simply
+    h.key_press(Key::M);
+    h.run_steps(2);
+    let view = h.state().view();
+    let (a, b) = (egui::pos2(300.0, 300.0), egui::pos2(420.0, 380.0));
+    let press = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.event(egui::Event::PointerMoved(a));
+    h.event(press(a, true));
+    h.step();
+    for i in 1..=6 {
+        h.event(egui::Event::PointerMoved(a + (b - a) * (i as f32 / 6.0)));
+        h.step();
+    }
+    h.event(press(b, false));
+    h.run_steps(2);
+    settle(&mut h);
+    let doc = h.state().document().unwrap();
+    assert_eq!(doc.session.masks.len(), 1, "{:?}", doc.session.masks);
+    let [x, y, w, hh] = doc.session.masks[0].map(f64::from);
+    let expected_w = (b.x - a.x) as f64 / view.scale;
+    assert!(
+        (w - expected_w).abs() / expected_w < 0.1,
+        "{w} vs {expected_w}"
+    );
+    assert!(hh > 0.0 && x >= 0.0 && y >= 0.0);
+    h.get_by_label("Ignore masks (1)");
 }

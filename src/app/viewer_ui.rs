@@ -241,7 +241,9 @@ fn pane_interact(
     if mask_tool {
         let start_id = id.with("mask-start");
         if response.drag_started() {
-            if let Some(p) = response.interact_pointer_pos() {
+            // From where the button went down, not where the drag threshold was crossed.
+            let origin = ui.input(|i| i.pointer.press_origin());
+            if let Some(p) = origin.or(response.interact_pointer_pos()) {
                 ui.memory_mut(|m| m.data.insert_temp(start_id, to_reference(p)));
             }
         }
@@ -541,7 +543,11 @@ fn loupe(ui: &Ui, doc: &Document, pos_in_reference: [f64; 2]) {
     }
     let fmt = |v: Option<[u8; 3]>| v.map_or("-".to_string(), |[r, g, b]| format!("{r} {g} {b}"));
     let text = painter.layout_no_wrap(
-        format!("({cx}, {cy})  ref {}  sus {}", fmt(values[0]), fmt(values[1])),
+        format!(
+            "({cx}, {cy})  ref {}  sus {}",
+            fmt(values[0]),
+            fmt(values[1])
+        ),
         egui::FontId::monospace(12.0),
         Color32::WHITE,
     );
@@ -553,6 +559,9 @@ fn loupe(ui: &Ui, doc: &Document, pos_in_reference: [f64; 2]) {
             text_at.y + text.size().y + 6.0,
         ),
     );
-    painter.set(background, Shape::rect_filled(frame, 4.0, Color32::from_gray(16)));
+    painter.set(
+        background,
+        Shape::rect_filled(frame, 4.0, Color32::from_gray(16)),
+    );
     painter.galley(text_at, text, Color32::WHITE);
 }

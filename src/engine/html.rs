@@ -110,7 +110,7 @@ pub fn html_report(cmp: &Comparison, session: &Session) -> String {
             " Regions marked benign are not drawn."
         }
     );
-    let _ = write!(h, "<h2>Regions ({})</h2>\n", session.regions.len());
+    let _ = writeln!(h, "<h2>Regions ({})</h2>", session.regions.len());
     if session.regions.is_empty() {
         h.push_str("<p>No differences were found.</p>\n");
     }
@@ -154,12 +154,12 @@ pub fn html_report(cmp: &Comparison, session: &Session) -> String {
 fn summary(h: &mut String, session: &Session) {
     let count_verdict = |v: Verdict| session.regions.iter().filter(|r| r.verdict == v).count();
     let count_kind = |k: RegionKind| session.regions.iter().filter(|r| r.kind == k).count();
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<h2>Summary</h2><table>\
          <tr><th>Regions</th><td>{} ({} added, {} removed, {} altered)</td></tr>\
          <tr><th>Reviewed</th><td>{} / {}</td></tr>\
-         <tr><th>Verdicts</th><td>{} confirmed implant, {} suspicious, {} benign, {} unreviewed</td></tr></table>\n",
+         <tr><th>Verdicts</th><td>{} confirmed implant, {} suspicious, {} benign, {} unreviewed</td></tr></table>",
         session.regions.len(),
         count_kind(RegionKind::Added),
         count_kind(RegionKind::Removed),
@@ -216,11 +216,11 @@ fn summary(h: &mut String, session: &Session) {
     }
     h.push_str("</table>\n");
     let st = &session.settings;
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<h2>Detection settings</h2><table><tr><th>sensitivity</th><td>{}</td></tr>\
          <tr><th>minimum area</th><td>{} px</td></tr><tr><th>tolerance</th><td>{} px (working)</td></tr>\
-         <tr><th>ignore masks</th><td>{}</td></tr></table>\n",
+         <tr><th>ignore masks</th><td>{}</td></tr></table>",
         st.sensitivity,
         st.min_area_px,
         st.tolerance_px,

@@ -237,4 +237,34 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn a_failed_save_keeps_the_previous_file() {
+        let dir = std::env::temp_dir().join(format!("bd-session-keep-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let img = dir.join("r.bin");
+        std::fs::write(&img, b"pixels").unwrap();
+        let info = image_info(&img, (10, 10)).unwrap();
+        let mut session = Session {
+            schema: SESSION_SCHEMA,
+            reference: info.clone(),
+            suspect: info,
+            alignment: None,
+            manual_points: vec![],
+            settings: DetectSettings::default(),
+            masks: vec![],
+            regions: vec![],
+        };
+        let path = dir.join("keep.boarddiff");
+        session.save(&path).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        // Block the temporary file: the write fails before anything touches the target.
+        let tmp = dir.join(format!(".keep.boarddiff.tmp-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        session.masks.push([1, 1, 2, 2]);
+        let err = session.save(&path).unwrap_err().to_string();
+        assert!(err.contains("keep.boarddiff"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), good);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
