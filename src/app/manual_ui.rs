@@ -4,6 +4,7 @@
 use crate::app::actions::{Action, Role};
 use crate::app::tiles::{Pyramid, TileCache};
 use crate::app::view_transform::ViewTransform;
+use crate::app::viewer_ui::wheel_zoom;
 use crate::engine::align::{point_residuals, points_homography, PointPair};
 use crate::engine::session::Session;
 use egui::{Color32, Pos2, Rect, Sense, Stroke, Ui, Vec2};
@@ -136,17 +137,7 @@ fn pane(
         actions.push(set(v));
     }
     if response.hovered() {
-        let (scroll, zoom, pointer) = ui.input(|i| {
-            (
-                i.smooth_scroll_delta.y,
-                i.zoom_delta(),
-                i.pointer.hover_pos(),
-            )
-        });
-        let factor = (scroll as f64 * 0.0025).exp() * zoom as f64;
-        if (factor - 1.0).abs() > 1e-4 {
-            let mut v = *view;
-            v.zoom_at(rect, pointer.unwrap_or(rect.center()), factor);
+        if let Some(v) = wheel_zoom(ui, rect, view, true) {
             actions.push(set(v));
         }
     }

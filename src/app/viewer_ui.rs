@@ -270,21 +270,8 @@ fn pane_interact(
         }
     }
     if response.hovered() {
-        let (scroll, zoom, pointer) = ui.input(|i| {
-            (
-                i.smooth_scroll_delta.y,
-                i.zoom_delta(),
-                i.pointer.hover_pos(),
-            )
-        });
-        let factor = (scroll as f64 * 0.0025).exp() * zoom as f64;
-        if (factor - 1.0).abs() > 1e-4 {
-            let mut v = view;
-            let anchor = match space {
-                PaneSpace::Reference => pointer.unwrap_or(pane.center()),
-                PaneSpace::RawSuspect(..) => pane.center(),
-            };
-            v.zoom_at(pane, anchor, factor);
+        let at_pointer = matches!(space, PaneSpace::Reference);
+        if let Some(v) = wheel_zoom(ui, pane, &view, at_pointer) {
             actions.push(Action::SetView(v));
         }
     }
@@ -301,6 +288,35 @@ fn pane_interact(
         }
     }
     hover
+}
+
+/// The view after this frame's wheel or pinch zoom, if any: at the pointer, or at the
+/// pane's centre for panes whose pointer is not in reference coordinates.
+pub fn wheel_zoom(
+    ui: &Ui,
+    pane: Rect,
+    view: &ViewTransform,
+    at_pointer: bool,
+) -> Option<ViewTransform> {
+    let (scroll, zoom, pointer) = ui.input(|i| {
+        (
+            i.smooth_scroll_delta.y,
+            i.zoom_delta(),
+            i.pointer.hover_pos(),
+        )
+    });
+    let factor = (scroll as f64 * 0.0025).exp() * zoom as f64;
+    if (factor - 1.0).abs() <= 1e-4 {
+        return None;
+    }
+    let anchor = if at_pointer {
+        pointer.unwrap_or(pane.center())
+    } else {
+        pane.center()
+    };
+    let mut v = *view;
+    v.zoom_at(pane, anchor, factor);
+    Some(v)
 }
 
 fn clamp_rect(a: [f64; 2], b: [f64; 2], (w, h): (u32, u32)) -> Option<[u32; 4]> {
