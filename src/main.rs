@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Compare(c) => cli::compare(&c),
         Command::Gui(g) => cli::gui(&g),
         Command::Export(e) => cli::export(&e),
+        Command::Eval(e) => cli::eval(&e),
         Command::Samples => cli::compare_samples(),
         Command::Synth(s) => cli::synth(&s).map(|_| 0),
     };

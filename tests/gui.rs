@@ -552,3 +552,28 @@ fn dragging_with_the_mask_tool_adds_an_ignore_rectangle() {
     assert!(hh > 0.0 && x >= 0.0 && y >= 0.0);
     h.get_by_label("Ignore masks (1)");
 }
+
+#[test]
+fn cancel_stops_a_comparison_and_keeps_the_app_usable() {
+    let dir = temp_dir("gui-cancel");
+    let mut h = harness(config(&dir, pair(case_dir())));
+    h.step();
+    assert!(h.state().is_busy());
+    h.get_by_label("Cancel").click();
+    settle(&mut h);
+    assert!(h.state().document().is_none());
+    assert!(
+        h.state().messages().iter().any(|m| m.text == "Cancelled."),
+        "{:?}",
+        h.state().messages()
+    );
+    apply(
+        &mut h,
+        Action::OpenPair {
+            reference: case_dir().join("reference.jpg"),
+            suspect: case_dir().join("suspect.jpg"),
+        },
+    );
+    settle(&mut h);
+    assert!(h.state().document().is_some());
+}

@@ -68,7 +68,9 @@ figcaption { font-size: 12px; color: #555; }
 .kind { color: #fff; padding: 1px 7px; border-radius: 4px; font-weight: 600; }
 .verdict { font-weight: 600; } .note { white-space: pre-wrap; background: #f7f7fa; padding: 6px; border-radius: 4px; }
 .muted { color: #666; }
-@media print { body { margin: 0; max-width: none; } .region { border-color: #999; } a { color: inherit; } }
+h2, h3 { break-after: avoid; page-break-after: avoid; }
+.overview-block { break-inside: avoid; page-break-inside: avoid; }
+@media print { body { margin: 0; max-width: none; } .region { border-color: #999; } .crops img { height: 150px; } .overview { max-height: 60vh; } }
 "#;
 
 fn kind_badge(kind: RegionKind) -> String {
@@ -102,8 +104,8 @@ pub fn html_report(cmp: &Comparison, session: &Session) -> String {
     summary(&mut h, session);
     let _ = write!(
         h,
-        "<h2>Overview</h2><img class=\"overview\" alt=\"reference with numbered regions\" src=\"{overview_uri}\">\n\
-         <p class=\"muted\">Boxes: red added, blue removed, orange altered.{}</p>\n",
+        "<div class=\"overview-block\"><h2>Overview</h2><img class=\"overview\" alt=\"reference with numbered regions\" src=\"{overview_uri}\">\n\
+         <p class=\"muted\">Boxes: red added, blue removed, orange altered.{}</p></div>\n",
         if opts.include_benign || shown.len() == session.regions.len() {
             ""
         } else {

@@ -1,5 +1,6 @@
 //! The comparison engine. No GUI code lives here: everything is testable headless.
 pub mod align;
+pub mod datasets;
 pub mod diff;
 pub mod error;
 pub mod eval;
