@@ -457,6 +457,9 @@ impl eframe::App for BoardDiffApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, prefs::STORAGE_KEY, &self.prefs);
+        // Screenshots and tests start from defaults; they must not overwrite a user's prefs.
+        if !self.config.fresh_prefs {
+            eframe::set_value(storage, prefs::STORAGE_KEY, &self.prefs);
+        }
     }
 }

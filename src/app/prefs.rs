@@ -75,8 +75,45 @@ pub struct Prefs {
 
 impl Prefs {
     pub fn remember(&mut self, entry: Recent) {
+        // Absolute, so the list works whatever directory the app starts in next time.
+        let abs = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+        let entry = match entry {
+            Recent::Pair { reference, suspect } => Recent::Pair {
+                reference: abs(reference),
+                suspect: abs(suspect),
+            },
+            Recent::Session(p) => Recent::Session(abs(p)),
+        };
         self.recent.retain(|r| r != &entry);
         self.recent.insert(0, entry);
         self.recent.truncate(MAX_RECENT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_files_are_absolute_unique_and_bounded() {
+        let mut p = Prefs::default();
+        for i in 0..15 {
+            p.remember(Recent::Session(PathBuf::from(format!("s{i}.boarddiff"))));
+        }
+        p.remember(Recent::Session(PathBuf::from("s3.boarddiff")));
+        assert_eq!(p.recent.len(), MAX_RECENT);
+        match &p.recent[0] {
+            Recent::Session(path) => assert!(path.is_absolute() && path.ends_with("s3.boarddiff")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            p.recent
+                .iter()
+                .filter(|r| r.label().contains("s3."))
+                .count(),
+            1
+        );
+        let text = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Prefs>(&text).unwrap(), p);
     }
 }
