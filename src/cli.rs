@@ -137,6 +137,24 @@ pub enum SynthCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Plant implants in a real board photo and re-photograph it: writes suspect.jpg,
+    /// truth.json and a copy of the reference into OUT.
+    Implant {
+        #[arg(long)]
+        reference: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// easy, medium or hard: part size and strength of the changes.
+        #[arg(long, default_value = "medium")]
+        difficulty: String,
+        /// Comma-separated: added, removed, altered.
+        #[arg(long, default_value = "added,removed,altered")]
+        kinds: String,
+    },
     /// Render a reference/suspect pair with planted changes and truth.json.
     Pair {
         #[arg(long, default_value_t = 1)]
@@ -569,6 +587,59 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
             } else {
                 write_jpeg(out, &photo, 92)?;
             }
+        }
+        SynthCommand::Implant {
+            reference,
+            out,
+            count,
+            seed,
+            difficulty,
+            kinds,
+        } => {
+            use crate::engine::synth::implant::{simulate, Difficulty, ImplantSpec};
+            let difficulty = Difficulty::parse(difficulty).with_context(|| {
+                format!("--difficulty {difficulty:?}: use easy, medium or hard")
+            })?;
+            let kinds = kinds
+                .split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(|k| {
+                    crate::engine::report::RegionKind::parse(k).with_context(|| {
+                        format!("--kinds: {k:?} is not one of added, removed, altered")
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if *count == 0 || *count > 50 {
+                bail!("--count must be between 1 and 50, got {count}");
+            }
+            let photo = crate::engine::load::load_rgb(reference)?;
+            let (suspect, truth) = simulate(
+                &photo.rgb,
+                &ImplantSpec {
+                    seed: *seed,
+                    count: *count,
+                    difficulty,
+                    kinds,
+                },
+            );
+            std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+            let ext = reference.extension().map_or("jpg".to_string(), |e| {
+                e.to_string_lossy().to_ascii_lowercase()
+            });
+            let copy = out.join(format!("reference.{ext}"));
+            let same = std::fs::canonicalize(&copy).ok() == std::fs::canonicalize(reference).ok();
+            if !same {
+                let bytes = std::fs::read(reference)
+                    .with_context(|| format!("reading {}", reference.display()))?;
+                write_atomic(&copy, &bytes)?;
+            }
+            write_jpeg(&out.join("suspect.jpg"), &suspect, 95)?;
+            write_json(&out.join("truth.json"), &truth)?;
+            eprintln!(
+                "planted {} of {count} modification(s); wrote {}",
+                truth.modifications.len(),
+                out.display()
+            );
         }
         SynthCommand::Pair {
             seed,

@@ -3,5 +3,6 @@
 pub mod camera;
 pub mod canvas;
 pub mod case;
+pub mod implant;
 pub mod layout;
 pub mod paint;
