@@ -70,6 +70,9 @@ pub struct GuiArgs {
     /// A saved `.boarddiff` session.
     #[arg(long)]
     pub session: Option<PathBuf>,
+    /// A case folder (reference, suspect, truth.json, e.g. from `synth implant`) as a quiz.
+    #[arg(long, conflicts_with_all = ["reference", "session"])]
+    pub quiz: Option<PathBuf>,
     /// Render once after loading, save the window to this PNG and exit.
     #[arg(long)]
     pub screenshot: Option<PathBuf>,
@@ -340,6 +343,7 @@ pub fn compare_samples() -> Result<u8> {
 pub fn gui(args: &GuiArgs) -> Result<u8> {
     use crate::app::{AppConfig, Launch};
     let launch = match (&args.reference, &args.suspect, &args.session) {
+        _ if args.quiz.is_some() => Launch::Quiz(args.quiz.clone().unwrap_or_default()),
         (Some(r), Some(s), _) => Launch::Pair {
             reference: r.clone(),
             suspect: s.clone(),

@@ -577,3 +577,65 @@ fn cancel_stops_a_comparison_and_keeps_the_app_usable() {
     settle(&mut h);
     assert!(h.state().document().is_some());
 }
+
+#[test]
+fn quiz_hides_detections_scores_a_drawn_box_and_exports_a_scorecard() {
+    let dir = temp_dir("gui-quiz");
+    let mut spec = CaseSpec::new(2400, 1800, 41);
+    spec.modifications = 3;
+    spec.difficulty = 0.2;
+    let case = write_case(&dir, &spec);
+    boarddiff::engine::report::write_json(&dir.join("truth.json"), &case.truth).unwrap();
+    let mut h = harness(config(&dir, Launch::Quiz(dir.clone())));
+    settle(&mut h);
+    assert!(h.state().quiz().is_some());
+    assert!(
+        h.query_by_label_contains("#1 ").is_none(),
+        "regions must stay hidden"
+    );
+    h.key_press(Key::H);
+    h.run_steps(2);
+    assert_ne!(h.state().prefs().view.mode, ViewMode::Heatmap);
+    h.key_press(Key::O);
+    h.run_steps(2);
+    // Drag a box over the first truth box, on screen, with the Mark tool.
+    let view = h.state().view();
+    let pane = h.state().viewer_rect();
+    let [x, y, w, hh] = case.truth.modifications[0].bbox.map(f64::from);
+    let a = view.screen_from_reference(pane, [x - 4.0, y - 4.0]);
+    let b = view.screen_from_reference(pane, [x + w + 4.0, y + hh + 4.0]);
+    let b = egui::pos2(b.x.max(a.x + 6.0), b.y.max(a.y + 6.0));
+    let press = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.event(egui::Event::PointerMoved(a));
+    h.event(press(a, true));
+    h.step();
+    for i in 1..=6 {
+        h.event(egui::Event::PointerMoved(a + (b - a) * (i as f32 / 6.0)));
+        h.step();
+    }
+    h.event(press(b, false));
+    h.run_steps(2);
+    assert_eq!(h.state().quiz().unwrap().guesses.len(), 1);
+    h.get_by_label("Submit").click();
+    h.run_steps(2);
+    h.get_by_label_contains("1 hit(s), 2 miss(es), 0 false alarm(s)");
+    let score = h.state().quiz().unwrap().score.clone().unwrap();
+    assert_eq!((score.hits, score.misses, score.false_alarms), (1, 2, 0));
+    assert_eq!(
+        score.truth.iter().filter(|t| t.2).count(),
+        3,
+        "the tool finds all three"
+    );
+    let out = dir.join("scorecard");
+    *h.state_mut().export_dir_text_mut() = out.display().to_string();
+    h.get_by_label("Export scorecard").click();
+    h.run_steps(2);
+    settle(&mut h);
+    let html = std::fs::read_to_string(out.join("scorecard.html")).unwrap();
+    assert!(html.contains("1 hit(s), 2 miss(es), 0 false alarm(s)"));
+}

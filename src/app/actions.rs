@@ -121,4 +121,18 @@ pub enum Action {
     SetSuspectView(ViewTransform),
     ApplyManualAlignment,
     CancelManualAlignment,
+
+    /// Generate a quiz case from a reference photo, or open a prepared case folder.
+    StartQuiz {
+        reference: PathBuf,
+        difficulty: crate::engine::synth::implant::Difficulty,
+        seed: u64,
+    },
+    OpenQuizCase(PathBuf),
+    PickQuizReference(crate::engine::synth::implant::Difficulty),
+    PickQuizCase,
+    RemoveGuess(usize),
+    SubmitQuiz,
+    ExportScorecard(PathBuf),
+    EndQuiz,
 }

@@ -6,12 +6,14 @@ use super::panels_ui::{
     alignment_ui, detection_ui, export_ui, masks_ui, status_ui, toolbar_ui, StatusModel,
 };
 use super::prefs::Recent;
+use super::quiz_ui::{quiz_ui, QuizState};
 use super::review_ui::{ordered_regions, review_ui};
 use super::view_transform::ViewTransform;
 use super::viewer_ui::{viewer_ui, ViewerModel};
 use super::worker::{Job, Output};
 use super::BoardDiffApp;
 use crate::engine::align::PointPair;
+use crate::engine::quiz::score_quiz;
 use crate::engine::session::{carry_verdicts, SESSION_EXTENSION};
 use std::sync::Arc;
 use std::time::Instant;
@@ -175,6 +177,11 @@ impl BoardDiffApp {
                 }
             }
             Action::ActualSize => self.view.actual_size(ctx.pixels_per_point()),
+            Action::SetMode(ViewMode::Heatmap)
+                if self.quiz.as_ref().is_some_and(|q| q.hides_detections()) =>
+            {
+                self.notice("The heatmap shows the detector's answer: it opens after Submit.")
+            }
             Action::SetMode(m) => self.prefs.view.mode = m,
             Action::SetViewPrefs(v) => self.prefs.view = v,
             Action::FlipBlink => {
@@ -250,6 +257,10 @@ impl BoardDiffApp {
                 }
             }
             Action::AddMask(r) => {
+                if let Some(q) = self.quiz.as_mut().filter(|q| q.hides_detections()) {
+                    q.guesses.push(r);
+                    return;
+                }
                 if let Some(doc) = &mut self.doc {
                     doc.session.masks.push(r);
                     self.redetect();
@@ -312,6 +323,74 @@ impl BoardDiffApp {
                 self.manual = None;
                 self.fit_pending = true;
             }
+            Action::StartQuiz {
+                reference,
+                difficulty,
+                seed,
+            } => self.send(Job::Quiz {
+                reference,
+                difficulty,
+                seed,
+                settings: self.prefs.detect.clone(),
+            }),
+            Action::OpenQuizCase(dir) => self.send(Job::QuizCase {
+                dir,
+                settings: self.prefs.detect.clone(),
+            }),
+            Action::PickQuizReference(difficulty) => self.dialog(ctx, move || {
+                let seed = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_secs());
+                rfd::FileDialog::new()
+                    .set_title("Reference photo for the quiz")
+                    .add_filter("Images", &IMAGE_EXTENSIONS)
+                    .pick_file()
+                    .map(|reference| Action::StartQuiz {
+                        reference,
+                        difficulty,
+                        seed,
+                    })
+            }),
+            Action::PickQuizCase => self.dialog(ctx, || {
+                rfd::FileDialog::new()
+                    .set_title("Quiz case folder (reference, suspect, truth.json)")
+                    .pick_folder()
+                    .map(Action::OpenQuizCase)
+            }),
+            Action::RemoveGuess(i) => {
+                if let Some(q) = &mut self.quiz {
+                    if i < q.guesses.len() && q.score.is_none() {
+                        q.guesses.remove(i);
+                    }
+                }
+            }
+            Action::SubmitQuiz => {
+                if let (Some(q), Some(doc)) = (&mut self.quiz, &self.doc) {
+                    if q.score.is_none() {
+                        q.score = Some(score_quiz(
+                            &q.truth,
+                            &q.guesses,
+                            &doc.session.regions,
+                            q.started.elapsed().as_secs_f64(),
+                        ));
+                    }
+                }
+            }
+            Action::ExportScorecard(dir) => {
+                let (Some(q), Some(doc)) = (&self.quiz, &self.doc) else {
+                    return;
+                };
+                let Some(score) = q.score.clone() else { return };
+                let job = Job::Scorecard {
+                    cmp: doc.cmp.clone(),
+                    score,
+                    guesses: q.guesses.clone(),
+                    case_name: q.case_name.clone(),
+                    dir,
+                };
+                self.send(job);
+            }
+            Action::EndQuiz => self.quiz = None,
         }
     }
 
@@ -363,7 +442,20 @@ impl BoardDiffApp {
                 for w in o.warnings {
                     self.error(format!("Warning: {w}"));
                 }
-                let fresh_session = o.doc.session_path.is_none();
+                let fresh_session = o.doc.session_path.is_none() && o.quiz.is_none();
+                self.quiz = o.quiz.map(|(case_name, truth)| QuizState {
+                    case_name,
+                    truth,
+                    guesses: Vec::new(),
+                    started: Instant::now(),
+                    score: None,
+                });
+                if self.quiz.is_some() {
+                    self.viewer.tool = super::actions::Tool::Mask;
+                    if self.prefs.view.mode == ViewMode::Heatmap {
+                        self.prefs.view.mode = ViewMode::SideBySide;
+                    }
+                }
                 self.doc = Some(o.doc);
                 self.manual = None;
                 self.unaligned = None;
@@ -505,6 +597,10 @@ impl BoardDiffApp {
             manual_panel_ui(ui, m, actions);
             return;
         }
+        if let Some(q) = &self.quiz {
+            quiz_ui(ui, q, &mut self.export_dir_text, actions);
+            return;
+        }
         let Some(doc) = &self.doc else {
             ui.heading("boarddiff");
             ui.label(
@@ -560,11 +656,13 @@ impl BoardDiffApp {
             return;
         }
         if let Some(doc) = &self.doc {
+            self.viewer_rect = ui.available_rect_before_wrap();
             let model = ViewerModel {
                 doc,
                 prefs: &self.prefs.view,
                 view: &self.view,
                 state: &self.viewer,
+                quiz: self.quiz.as_ref(),
             };
             let out = viewer_ui(ui, &model, &mut self.tiles, actions);
             self.hover = out.hover_in_reference;

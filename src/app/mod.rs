@@ -7,6 +7,7 @@ pub mod document;
 pub mod manual_ui;
 pub mod panels_ui;
 pub mod prefs;
+pub mod quiz_ui;
 pub mod review_ui;
 pub mod tiles;
 pub mod view_transform;
@@ -38,6 +39,8 @@ pub enum Launch {
         suspect: PathBuf,
     },
     Session(PathBuf),
+    /// A case folder (reference, suspect, truth.json) opened as a quiz.
+    Quiz(PathBuf),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -108,6 +111,8 @@ pub struct BoardDiffApp {
     autosaved_to: Option<PathBuf>,
     hover: Option<[f64; 2]>,
     pending_select: Option<u32>,
+    quiz: Option<quiz_ui::QuizState>,
+    viewer_rect: egui::Rect,
     screenshot: ScreenshotState,
 }
 
@@ -158,6 +163,8 @@ impl BoardDiffApp {
             autosaved_to: None,
             hover: None,
             pending_select: None,
+            quiz: None,
+            viewer_rect: egui::Rect::NOTHING,
             screenshot: ScreenshotState::default(),
             config,
         };
@@ -173,6 +180,7 @@ impl BoardDiffApp {
                 app.apply(&ctx, Action::OpenPair { reference, suspect })
             }
             Launch::Session(path) => app.apply(&ctx, Action::OpenSession(path)),
+            Launch::Quiz(dir) => app.apply(&ctx, Action::OpenQuizCase(dir)),
         }
         app
     }
@@ -203,6 +211,15 @@ impl BoardDiffApp {
 
     pub fn manual(&self) -> Option<&ManualState> {
         self.manual.as_ref()
+    }
+
+    pub fn quiz(&self) -> Option<&quiz_ui::QuizState> {
+        self.quiz.as_ref()
+    }
+
+    /// Where the image panes were drawn last frame, in screen points.
+    pub fn viewer_rect(&self) -> egui::Rect {
+        self.viewer_rect
     }
 
     pub fn unaligned_reason(&self) -> Option<&str> {
@@ -447,6 +464,10 @@ impl eframe::App for BoardDiffApp {
         }
         if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        if self.quiz.as_ref().is_some_and(|q| q.hides_detections()) {
+            // The quiz clock in the side panel.
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
         self.screenshot_step(&ctx);
         self.frame_ms

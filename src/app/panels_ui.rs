@@ -44,6 +44,25 @@ pub fn toolbar_ui(
                 }
             }
         });
+        ui.menu_button("Quiz", |ui| {
+            use crate::engine::synth::implant::Difficulty;
+            for (label, d) in [
+                ("New quiz, easy…", Difficulty::Easy),
+                ("New quiz, medium…", Difficulty::Medium),
+                ("New quiz, hard…", Difficulty::Hard),
+            ] {
+                if ui
+                    .button(label)
+                    .on_hover_text("Plant implants in a reference photo of your choice")
+                    .clicked()
+                {
+                    actions.push(Action::PickQuizReference(d));
+                }
+            }
+            if ui.button("Open quiz case…").clicked() {
+                actions.push(Action::PickQuizCase);
+            }
+        });
         if ui
             .add_enabled(has_doc, egui::Button::new("Save session…"))
             .clicked()

@@ -38,6 +38,8 @@ pub struct ViewerModel<'a> {
     pub prefs: &'a ViewPrefs,
     pub view: &'a ViewTransform,
     pub state: &'a ViewerState,
+    /// In a quiz, detections stay hidden until the trainee submits.
+    pub quiz: Option<&'a crate::app::quiz_ui::QuizState>,
 }
 
 pub struct ViewerOutput {
@@ -432,7 +434,23 @@ fn decorate(
             Color32::from_gray(230),
         );
     }
-    if model.prefs.show_boxes {
+    let outline = |rect: [f64; 4], color: Color32, width: f32| {
+        let [x, y, w, h] = rect;
+        let c = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]].map(to_screen);
+        painter.add(Shape::closed_line(c.to_vec(), Stroke::new(width, color)));
+    };
+    if let Some(q) = model.quiz {
+        for g in &q.guesses {
+            outline(g.map(f64::from), Color32::from_rgb(0, 230, 255), 2.0);
+        }
+        if q.score.is_some() {
+            for t in &q.truth {
+                outline(padded(&t.bbox, 6.0), Color32::from_rgb(40, 220, 90), 2.5);
+            }
+        }
+    }
+    let hide = model.quiz.is_some_and(|q| q.hides_detections());
+    if model.prefs.show_boxes && !hide {
         for r in &model.doc.session.regions {
             let [x, y, w, h] = padded(&r.bbox, 3.0);
             let c = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]].map(to_screen);

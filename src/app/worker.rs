@@ -9,10 +9,12 @@ use crate::engine::error::EngineError;
 use crate::engine::export::heat_image;
 use crate::engine::pipeline::{compare_with_alignment, load_pair, Comparison, Progress, Stage};
 use crate::engine::pyramid::to_gray;
+use crate::engine::quiz::QuizScore;
 use crate::engine::regions::DetectSettings;
-use crate::engine::report::Region;
+use crate::engine::report::{write_atomic, write_json, Region, Truth, TruthRegion};
 use crate::engine::review_export::{export_review, ExportOptions};
 use crate::engine::session::{carry_verdicts, image_info, Session, SESSION_SCHEMA};
+use crate::engine::synth::implant::{simulate, Difficulty, ImplantSpec};
 use image::RgbImage;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,23 @@ pub enum Job {
         dir: PathBuf,
         options: ExportOptions,
     },
+    Quiz {
+        reference: PathBuf,
+        difficulty: Difficulty,
+        seed: u64,
+        settings: DetectSettings,
+    },
+    QuizCase {
+        dir: PathBuf,
+        settings: DetectSettings,
+    },
+    Scorecard {
+        cmp: Arc<Comparison>,
+        score: QuizScore,
+        guesses: Vec<[u32; 4]>,
+        case_name: String,
+        dir: PathBuf,
+    },
 }
 
 impl Job {
@@ -57,7 +76,9 @@ impl Job {
             Job::OpenSession(_) => "Opening session",
             Job::ManualAlign { .. } => "Aligning from points",
             Job::Redetect { .. } => "Re-detecting",
-            Job::Export { .. } => "Exporting",
+            Job::Export { .. } | Job::Scorecard { .. } => "Exporting",
+            Job::Quiz { .. } => "Generating a quiz case",
+            Job::QuizCase { .. } => "Opening the quiz case",
         }
     }
 }
@@ -66,6 +87,8 @@ pub struct Opened {
     pub doc: Document,
     pub warnings: Vec<String>,
     pub recent: Recent,
+    /// A quiz case: its name and hidden truth.
+    pub quiz: Option<(String, Vec<TruthRegion>)>,
 }
 
 pub struct Redetected {
@@ -290,6 +313,75 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
             let written = export_review(&cmp, &session, &dir, &options)?;
             Ok(Output::Exported(written))
         }
+        Job::Quiz {
+            reference,
+            difficulty,
+            seed,
+            settings,
+        } => {
+            shared.update(Stage::Decode, 0.0);
+            let photo = crate::engine::load::load_rgb(&reference)?;
+            let spec = ImplantSpec {
+                seed,
+                count: 3,
+                difficulty,
+                kinds: crate::engine::report::RegionKind::ALL.to_vec(),
+            };
+            let (suspect, truth) = simulate(&photo.rgb, &spec);
+            let dir = std::env::temp_dir()
+                .join("boarddiff-quiz")
+                .join(format!("{difficulty:?}-{seed}").to_ascii_lowercase());
+            std::fs::create_dir_all(&dir).map_err(|e| EngineError::Write {
+                path: dir.clone(),
+                detail: e.to_string(),
+            })?;
+            let reference_copy = dir.join("reference.png");
+            write_atomic(
+                &reference_copy,
+                &crate::engine::export::encode_png(&photo.rgb),
+            )?;
+            write_atomic(
+                &dir.join("suspect.jpg"),
+                &crate::engine::export::encode_jpeg(&suspect, 95),
+            )?;
+            write_json(&dir.join("truth.json"), &truth)?;
+            quiz_case(&dir, settings, shared)
+        }
+        Job::QuizCase { dir, settings } => quiz_case(&dir, settings, shared),
+        Job::Scorecard {
+            cmp,
+            score,
+            guesses,
+            case_name,
+            dir,
+        } => {
+            use crate::engine::export::{annotated, encode_jpeg, stroke_rect};
+            let tool: Vec<&Region> = cmp.regions.iter().collect();
+            let mut overview = annotated(&cmp.reference, &tool, 1600);
+            let s = overview.width() as f64 / cmp.reference.width() as f64;
+            let mut draw = |b: &[u32; 4], color: [u8; 3]| {
+                let [x, y, w, h] = b.map(|v| (v as f64 * s) as i64);
+                stroke_rect(&mut overview, x - 4, y - 4, w + 8, h + 8, 2, color);
+            };
+            for (t, _, _) in &score.truth {
+                draw(&t.bbox, [40, 220, 90]);
+            }
+            for g in &guesses {
+                draw(g, [0, 230, 255]);
+            }
+            let html = crate::engine::quiz::scorecard_html(
+                &score,
+                &case_name,
+                &encode_jpeg(&overview, 88),
+            );
+            std::fs::create_dir_all(&dir).map_err(|e| EngineError::Write {
+                path: dir.clone(),
+                detail: e.to_string(),
+            })?;
+            let path = dir.join("scorecard.html");
+            write_atomic(&path, html.as_bytes())?;
+            Ok(Output::Exported(vec![path]))
+        }
     }
 }
 
@@ -344,6 +436,37 @@ fn open_pair(
             })))
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Opens a case folder (reference, suspect, truth.json) as a quiz: the truth stays hidden
+/// in the app until the trainee submits.
+fn quiz_case(dir: &Path, settings: DetectSettings, shared: &Shared) -> Result<Output, EngineError> {
+    let (reference, suspect, truth_path) =
+        crate::engine::datasets::case_files(dir).ok_or_else(|| EngineError::InvalidInput {
+            path: dir.to_owned(),
+            what: "quiz case folder",
+            detail: "expected reference.*, suspect.* and truth.json".into(),
+        })?;
+    let text = std::fs::read_to_string(&truth_path).map_err(|e| EngineError::Io {
+        path: truth_path.clone(),
+        source: e,
+    })?;
+    let truth: Truth = serde_json::from_str(&text).map_err(|e| EngineError::InvalidInput {
+        path: truth_path.clone(),
+        what: "truth file",
+        detail: e.to_string(),
+    })?;
+    let name = dir.file_name().map_or_else(
+        || dir.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    match open_pair(&reference, &suspect, settings, Vec::new(), None, shared)? {
+        Output::Opened(mut o) => {
+            o.quiz = Some((name, truth.modifications));
+            Ok(Output::Opened(o))
+        }
+        other => Ok(other),
     }
 }
 
@@ -434,5 +557,6 @@ fn finish(
             images,
         },
         warnings: Vec::new(),
+        quiz: None,
     })
 }

@@ -63,6 +63,15 @@ fn find_image(dir: &Path, stems: &[&str]) -> Option<PathBuf> {
     None
 }
 
+/// The reference, suspect and truth.json of a case folder, if it is one.
+pub fn case_files(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let c = own_case(dir)?;
+    match c.truth {
+        TruthFile::Json(t) => Some((c.reference, c.test, t)),
+        _ => None,
+    }
+}
+
 fn own_case(dir: &Path) -> Option<CaseRef> {
     let truth = dir.join("truth.json");
     let reference = find_image(dir, &["reference", "ref"])?;

@@ -11,6 +11,7 @@ pub mod load;
 pub mod photometric;
 pub mod pipeline;
 pub mod pyramid;
+pub mod quiz;
 pub mod regions;
 pub mod report;
 pub mod review_export;
