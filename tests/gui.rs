@@ -67,6 +67,25 @@ fn settle(h: &mut Harness<'static, BoardDiffApp>) {
     h.run_steps(3);
 }
 
+/// A real primary-button drag from `a` to `b`, in screen points, over several frames.
+fn mouse_drag(h: &mut Harness<'static, BoardDiffApp>, a: egui::Pos2, b: egui::Pos2) {
+    let press = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.event(egui::Event::PointerMoved(a));
+    h.event(press(a, true));
+    h.step();
+    for i in 1..=6 {
+        h.event(egui::Event::PointerMoved(a + (b - a) * (i as f32 / 6.0)));
+        h.step();
+    }
+    h.event(press(b, false));
+    h.run_steps(2);
+}
+
 fn apply(h: &mut Harness<'static, BoardDiffApp>, action: Action) {
     let ctx = h.ctx.clone();
     h.state_mut().apply(&ctx, action);
@@ -525,21 +544,7 @@ fn dragging_with_the_mask_tool_adds_an_ignore_rectangle() {
     h.run_steps(2);
     let view = h.state().view();
     let (a, b) = (egui::pos2(300.0, 300.0), egui::pos2(420.0, 380.0));
-    let press = |pos, pressed| egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed,
-        modifiers: egui::Modifiers::NONE,
-    };
-    h.event(egui::Event::PointerMoved(a));
-    h.event(press(a, true));
-    h.step();
-    for i in 1..=6 {
-        h.event(egui::Event::PointerMoved(a + (b - a) * (i as f32 / 6.0)));
-        h.step();
-    }
-    h.event(press(b, false));
-    h.run_steps(2);
+    mouse_drag(&mut h, a, b);
     settle(&mut h);
     let doc = h.state().document().unwrap();
     assert_eq!(doc.session.masks.len(), 1, "{:?}", doc.session.masks);
@@ -605,21 +610,7 @@ fn quiz_hides_detections_scores_a_drawn_box_and_exports_a_scorecard() {
     let a = view.screen_from_reference(pane, [x - 4.0, y - 4.0]);
     let b = view.screen_from_reference(pane, [x + w + 4.0, y + hh + 4.0]);
     let b = egui::pos2(b.x.max(a.x + 6.0), b.y.max(a.y + 6.0));
-    let press = |pos, pressed| egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed,
-        modifiers: egui::Modifiers::NONE,
-    };
-    h.event(egui::Event::PointerMoved(a));
-    h.event(press(a, true));
-    h.step();
-    for i in 1..=6 {
-        h.event(egui::Event::PointerMoved(a + (b - a) * (i as f32 / 6.0)));
-        h.step();
-    }
-    h.event(press(b, false));
-    h.run_steps(2);
+    mouse_drag(&mut h, a, b);
     assert_eq!(h.state().quiz().unwrap().guesses.len(), 1);
     h.get_by_label("Submit").click();
     h.run_steps(2);
