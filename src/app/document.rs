@@ -1,8 +1,10 @@
 //! What is open: the comparison (with its cached score map), the session being reviewed,
 //! and the display pyramids. Built on the worker thread, handed to the UI whole.
 use crate::app::tiles::Pyramid;
+use crate::engine::diff::ScoreMap;
 use crate::engine::export::heat_image;
 use crate::engine::pipeline::Comparison;
+use crate::engine::regions::DetectSettings;
 use crate::engine::session::Session;
 use crate::engine::warp::warp_rect;
 use std::path::PathBuf;
@@ -27,16 +29,15 @@ pub struct DisplayImages {
     pub heat: Arc<Pyramid>,
 }
 
-/// Score (noise sigmas) shown at full heat brightness.
-pub fn heat_full_scale(cmp: &Comparison) -> f32 {
-    (2.0 * cmp.settings.seed_sigma / cmp.settings.sensitivity) as f32
-}
-
-pub fn heat_pyramid(cmp: &Comparison) -> Pyramid {
-    Pyramid::build(
-        Arc::new(heat_image(&cmp.score, heat_full_scale(cmp))),
-        cmp.reference_from_work(),
-    )
+/// The score map in colour, as a pyramid in reference pixels. Full brightness is twice
+/// the seed threshold at the current sensitivity.
+pub fn heat_pyramid(
+    score: &ScoreMap,
+    settings: &DetectSettings,
+    reference_from_work: f64,
+) -> Pyramid {
+    let full_scale = (2.0 * settings.seed_sigma / settings.sensitivity) as f32;
+    Pyramid::build(Arc::new(heat_image(score, full_scale)), reference_from_work)
 }
 
 impl DisplayImages {
@@ -55,7 +56,7 @@ impl DisplayImages {
             || {
                 rayon::join(
                     || Pyramid::build(cmp.suspect.clone(), 1.0),
-                    || heat_pyramid(cmp),
+                    || heat_pyramid(&cmp.score, &cmp.settings, cmp.reference_from_work()),
                 )
             },
         );

@@ -1,12 +1,11 @@
 //! The worker thread: decoding, alignment, detection and export run here, never on the UI
 //! thread. Jobs go in, outputs come back; progress and Cancel are shared atomics.
-use crate::app::document::{DisplayImages, Document, Unaligned};
+use crate::app::document::{heat_pyramid, DisplayImages, Document, Unaligned};
 use crate::app::prefs::Recent;
 use crate::app::tiles::Pyramid;
 use crate::engine::align::{self, AlignProgress, Alignment, PointPair};
 use crate::engine::diff::ScoreMap;
 use crate::engine::error::EngineError;
-use crate::engine::export::heat_image;
 use crate::engine::pipeline::{compare_with_alignment, load_pair, Comparison, Progress, Stage};
 use crate::engine::pyramid::to_gray;
 use crate::engine::quiz::QuizScore;
@@ -287,9 +286,8 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
                 || settings.sensitivity != cmp.settings.sensitivity
                 || settings.seed_sigma != cmp.settings.seed_sigma;
             let heat = heat_changed.then(|| {
-                let scale = (2.0 * settings.seed_sigma / settings.sensitivity) as f32;
-                let img = heat_image(score.as_ref().unwrap_or(&cmp.score), scale);
-                Pyramid::build(Arc::new(img), cmp.reference_from_work())
+                let map = score.as_ref().unwrap_or(&cmp.score);
+                heat_pyramid(map, &settings, cmp.reference_from_work())
             });
             let elapsed = start.elapsed();
             // The UI takes the comparison back by Arc::get_mut; drop our handle first.

@@ -175,6 +175,18 @@ fn mean_rgb(img: &RgbImage, outer: [f64; 4], inner: [f64; 4]) -> [f64; 3] {
     sum.map(|s| s / n.max(1.0))
 }
 
+/// A copy of the pixels of `r` grown by 2 px and clipped to the image, with its origin:
+/// what an edit reads, without copying the whole photo.
+fn crop_around(img: &RgbImage, r: [f64; 4]) -> (RgbImage, [f64; 2]) {
+    let (w, h) = img.dimensions();
+    let x0 = (r[0] - 2.0).floor().clamp(0.0, w as f64) as u32;
+    let y0 = (r[1] - 2.0).floor().clamp(0.0, h as f64) as u32;
+    let x1 = (r[2] + 2.0).ceil().clamp(0.0, w as f64) as u32;
+    let y1 = (r[3] + 2.0).ceil().clamp(0.0, h as f64) as u32;
+    let crop = image::imageops::crop_imm(img, x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0));
+    (crop.to_image(), [x0 as f64, y0 as f64])
+}
+
 /// Copies `src` box content onto `dst` (same size) with a feathered edge and the mean
 /// colour of the destination's surroundings, so patches blend into the board.
 fn paste(img: &mut RgbImage, src: [f64; 4], dst: [f64; 4], feather: f64) {
@@ -184,7 +196,7 @@ fn paste(img: &mut RgbImage, src: [f64; 4], dst: [f64; 4], feather: f64) {
         let (a, b) = (ring_mean(img, src), ring_mean(img, dst));
         [b[0] - a[0], b[1] - a[1], b[2] - a[2]]
     };
-    let source = img.clone();
+    let (source, origin) = crop_around(img, src);
     for y in dst[1].max(0.0) as u32..(dst[3].ceil() as u32).min(h) {
         for x in dst[0].max(0.0) as u32..(dst[2].ceil() as u32).min(w) {
             let (dx, dy) = (x as f64 - dst[0], y as f64 - dst[1]);
@@ -194,7 +206,9 @@ fn paste(img: &mut RgbImage, src: [f64; 4], dst: [f64; 4], feather: f64) {
             if sx >= w || sy >= h {
                 continue;
             }
-            let s = source.get_pixel(sx, sy).0;
+            let s = source
+                .get_pixel(sx - origin[0] as u32, sy - origin[1] as u32)
+                .0;
             let d = img.get_pixel_mut(x, y);
             for c in 0..3 {
                 let v = (s[c] as f64 + shift[c]).clamp(0.0, 255.0);
@@ -428,24 +442,26 @@ pub fn plant(reference: &RgbImage, spec: &ImplantSpec) -> (RgbImage, Vec<TruthRe
                             1.0 - 0.5 * strength,
                         ];
                         let shape = Shape::rect(centre, 0.0, [len * 0.45, len * 0.45]);
-                        let img = canvas.img.clone();
+                        let (img, o) = crop_around(&canvas.img, grow(b, len));
                         canvas.fill(&shape, len * 0.1, |n, _| {
                             let x = (centre[0] + n[0] * len * 0.45).clamp(0.0, dims.0 as f64 - 1.0);
                             let y = (centre[1] + n[1] * len * 0.45).clamp(0.0, dims.1 as f64 - 1.0);
-                            let p = img.get_pixel(x as u32, y as u32).0;
+                            let p = img
+                                .get_pixel(x as u32 - o[0] as u32, y as u32 - o[1] as u32)
+                                .0;
                             ([0, 1, 2].map(|c| p[c] as f64 * tint[c]), 1.0)
                         });
                         (b, "colour changed".to_string())
                     }
                     1 => {
                         // A smaller look-alike: the part shrunk about its centre.
-                        let img = canvas.img.clone();
                         let f = 1.0 / (1.0 - 0.3 * strength);
+                        let (img, o) = crop_around(&canvas.img, grow(b, len));
                         let shape = Shape::rect(centre, 0.0, half);
                         canvas.fill(&shape, 2.0, |n, _| {
                             let x = centre[0] + n[0] * half[0] * f;
                             let y = centre[1] + n[1] * half[1] * f;
-                            let v = crate::engine::sample::bilinear_rgb(&img, x, y);
+                            let v = crate::engine::sample::bilinear_rgb(&img, x - o[0], y - o[1]);
                             (
                                 v.map_or([0.0; 3], |v| v.map(f64::from)),
                                 if v.is_some() { 1.0 } else { 0.0 },
