@@ -1,6 +1,7 @@
 //! Per-stage timing of one comparison, against the decode-only time of the same two files
 //! measured in the same run, plus peak RSS. Quote ratios, not seconds: the machine is shared.
 //!
+//! BENCH_RUNS=5 (default 3) sets how many runs the medians come from.
 //! cargo run --release --example bench                      # the bundled 24 MP sample pair
 //! cargo run --release --example bench -- REF.jpg SUS.jpg
 //! cargo run --release --example bench -- --generate 12000x8400 /tmp/bench100
@@ -43,32 +44,50 @@ fn main() -> anyhow::Result<()> {
             samples_dir().join("suspect.jpg"),
         ),
     };
-    // Decode-only: the same two files, decoded in parallel as the pipeline does.
-    let start = Instant::now();
-    let (a, b) = rayon::join(|| load_rgb(&reference), || load_rgb(&suspect));
-    let (a, b) = (a?, b?);
-    let decode_only = start.elapsed().as_secs_f64();
-    let mp = (a.rgb.width() as f64 * a.rgb.height() as f64) / 1e6;
-    drop((a, b));
-    let out = std::env::temp_dir().join(format!("boarddiff-bench-{}", std::process::id()));
-    let start = Instant::now();
-    let code = compare(&CompareArgs {
-        reference,
-        suspect,
-        out: out.clone(),
-        mask: None,
-        sensitivity: 1.0,
-        quiet: true,
-    })?;
-    let total = start.elapsed().as_secs_f64();
-    let report: boarddiff::engine::report::Report =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json"))?)?;
-    println!(
-        "image: {:.1} MP, exit code {code}, {} regions",
-        mp,
-        report.regions.len()
-    );
-    for (stage, secs) in &report.timings_s {
+    // The machine is shared: each measurement is the median of `runs`, with decode-only
+    // and the full comparison interleaved so that both see the same background load.
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let mut decode_runs = Vec::new();
+    let mut total_runs = Vec::new();
+    let mut stage_runs: Vec<Vec<(String, f64)>> = Vec::new();
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let (a, b) = rayon::join(|| load_rgb(&reference), || load_rgb(&suspect));
+        let (a, b) = (a?, b?);
+        decode_runs.push(start.elapsed().as_secs_f64());
+        let mp = (a.rgb.width() as f64 * a.rgb.height() as f64) / 1e6;
+        drop((a, b));
+        let out = std::env::temp_dir().join(format!("boarddiff-bench-{}", std::process::id()));
+        let start = Instant::now();
+        let code = compare(&CompareArgs {
+            reference: reference.clone(),
+            suspect: suspect.clone(),
+            out: out.clone(),
+            mask: None,
+            sensitivity: 1.0,
+            quiet: true,
+        })?;
+        total_runs.push(start.elapsed().as_secs_f64());
+        let report: boarddiff::engine::report::Report =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json"))?)?;
+        stage_runs.push(report.timings_s.clone());
+        last = Some((mp, code, report.regions.len()));
+        let _ = std::fs::remove_dir_all(out);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mp, code, regions) = last.expect("at least one run");
+    let decode_only = median(decode_runs);
+    let total = median(total_runs);
+    println!("image: {mp:.1} MP, exit code {code}, {regions} regions; medians of {runs} runs");
+    for (k, (stage, _)) in stage_runs[0].iter().enumerate() {
+        let secs = median(stage_runs.iter().map(|r| r[k].1).collect());
         println!(
             "  {stage:<8} {secs:>7.3} s  ({:.2}x decode-only)",
             secs / decode_only
@@ -78,6 +97,5 @@ fn main() -> anyhow::Result<()> {
     println!("decode-only of the same two files: {decode_only:.3} s");
     println!("ratio total / decode-only: {:.2}", total / decode_only);
     println!("peak RSS: {:.0} MiB", peak_rss_mib());
-    let _ = std::fs::remove_dir_all(out);
     Ok(())
 }

@@ -48,10 +48,13 @@ pub fn score_map(
         }
         out
     };
+    let _t = crate::engine::trace::span("diff.score_map");
+    let t = crate::engine::trace::span("diff.planes+noise");
     let (pr, ps) = rayon::join(|| planes(reference), || planes(suspect));
     // Shrink the valid area so that the neighbourhood never reaches past the warp's edge.
     let valid_inner = min_filter(valid.as_raw(), w, h, r + 2);
     let noise_sigma = estimate_noise(&pr, &ps, &valid_inner, w, h, r);
+    drop(t);
     let inv = 1.0 / noise_sigma;
     let edge = params.edge_tolerance;
     let mut data = vec![0f32; w * h];
@@ -84,25 +87,40 @@ pub fn score_map(
                     [min_s, max_s, min_r, max_r]
                 })
                 .collect();
-            for (j, o) in out.iter_mut().enumerate() {
-                let i = y0 * w + j;
-                if valid_inner[i] == 0 {
-                    continue;
+            // Channel by channel over the whole strip: straight-line loops over equal-length
+            // slices, which the compiler vectorises.
+            let n = rows * w;
+            let base = y0 * w;
+            for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
+                let (rv, sv) = (&pr[c][base..base + n], &ps[c][base..base + n]);
+                let (min_s, max_s, min_r, max_r) = (&min_s[..n], &max_s[..n], &min_r[..n], &max_r[..n]);
+                let out = &mut out[..n];
+                if c == 0 {
+                    // Written before it is read: a read of fresh calloc'd memory maps the
+                    // shared zero page, and the later write then costs a copy-on-write
+                    // fault with a TLB shootdown on every core (tens of ms at 8 MP).
+                    out.fill(0.0);
                 }
-                let mut sum = 0f32;
-                for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
-                    let (rv, sv) = (pr[c][i] as i32, ps[c][i] as i32);
-                    let d1 = (min_s[j] as i32 - rv).max(rv - max_s[j] as i32);
-                    let d2 = (min_r[j] as i32 - sv).max(sv - max_r[j] as i32);
+                for j in 0..n {
+                    let (r, s) = (rv[j] as i16, sv[j] as i16);
+                    let d1 = (min_s[j] as i16 - r).max(r - max_s[j] as i16);
+                    let d2 = (min_r[j] as i16 - s).max(s - max_r[j] as i16);
                     let contrast = (max_r[j] - min_r[j]).max(max_s[j] - min_s[j]) as f32;
                     let d = (d1.max(d2).max(0) as f32 - edge * contrast).max(0.0);
-                    sum += d * d;
+                    out[j] += d * d;
                 }
-                if sum == 0.0 {
+            }
+            for (j, o) in out.iter_mut().enumerate() {
+                if *o == 0.0 {
+                    continue;
+                }
+                let i = base + j;
+                if valid_inner[i] == 0 {
+                    *o = 0.0;
                     continue;
                 }
                 let specular = metallic(&pr, i) && metallic(&ps, i);
-                *o = sum.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
+                *o = o.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
             }
         });
     ScoreMap {
@@ -222,6 +240,16 @@ fn filter_line(
     if w <= 2 * r {
         for (x, o) in out.iter_mut().enumerate() {
             *o = edge(x);
+        }
+        return;
+    }
+    if r == 1 {
+        // The default tolerance: three shifted slices, vectorised.
+        out[0] = edge(0);
+        out[w - 1] = edge(w - 1);
+        let (a, b, c) = (&line[..w - 2], &line[1..w - 1], &line[2..]);
+        for (((o, a), b), c) in out[1..w - 1].iter_mut().zip(a).zip(b).zip(c) {
+            *o = op(op(*a, *b), *c);
         }
         return;
     }

@@ -11,14 +11,15 @@ use image::{Rgb, RgbImage};
 use std::path::Path;
 
 /// Longest side of `annotated.png`: an overview, the crops carry full resolution.
-pub const ANNOTATED_MAX_SIDE: u32 = 4096;
+pub const ANNOTATED_MAX_SIDE: u32 = 3072;
 
 pub fn encode_png(img: &RgbImage) -> Vec<u8> {
     let mut bytes = Vec::new();
     let encoder = image::codecs::png::PngEncoder::new_with_quality(
         &mut bytes,
         image::codecs::png::CompressionType::Fast,
-        image::codecs::png::FilterType::Adaptive,
+        // As small as Adaptive on photos, and a quarter faster.
+        image::codecs::png::FilterType::Paeth,
     );
     image::ImageEncoder::write_image(
         encoder,
@@ -85,18 +86,31 @@ pub fn label(
 /// The reference (or any image in reference coordinates) with numbered boxes coloured by
 /// kind and a legend, scaled so that its longest side is at most `max_side`.
 pub fn annotated(base: &RgbImage, regions: &[&Region], max_side: u32) -> RgbImage {
-    let (w, h) = base.dimensions();
+    annotated_from(base.dimensions(), base, regions, max_side)
+}
+
+/// As [`annotated`] for an image of `full_dims`, drawn from `copy`, a copy of it at any
+/// size (the working-resolution reference is a quarter of the pixels of a full one to
+/// shrink). A copy smaller than the overview would blur it, so the caller passes the
+/// full image then.
+pub fn annotated_from(
+    full_dims: (u32, u32),
+    copy: &RgbImage,
+    regions: &[&Region],
+    max_side: u32,
+) -> RgbImage {
+    let (w, h) = full_dims;
     let s = (max_side as f64 / w.max(h) as f64).min(1.0);
-    let mut img = if s < 1.0 {
-        resize_rgb(
-            base,
-            ((w as f64 * s).round() as u32).max(1),
-            ((h as f64 * s).round() as u32).max(1),
-        )
-        .0
+    let out_dims = (
+        ((w as f64 * s).round() as u32).max(1),
+        ((h as f64 * s).round() as u32).max(1),
+    );
+    let mut img = if copy.dimensions() == out_dims {
+        copy.clone()
     } else {
-        base.clone()
+        resize_rgb(copy, out_dims.0, out_dims.1).0
     };
+    let _t = crate::engine::trace::span("annotated.draw");
     let side = img.width().max(img.height()) as f64;
     let t = (side / 900.0).ceil().max(2.0) as i64;
     let text_h = (side / 90.0).max(14.0) as f32;
@@ -300,6 +314,17 @@ pub fn heat_color(t: f32) -> [u8; 3] {
 }
 
 /// Writes report.json, annotated.png and regions/NNN.png into `dir`.
+/// [`annotated`] on the reference, resized from the working copy when it is big enough.
+pub fn reference_overview(cmp: &Comparison, regions: &[&Region], max_side: u32) -> RgbImage {
+    let work = &cmp.work_reference;
+    let copy = if work.width().max(work.height()) >= max_side {
+        work
+    } else {
+        &cmp.reference
+    };
+    annotated_from(cmp.reference.dimensions(), copy, regions, max_side)
+}
+
 pub fn write_outputs(cmp: Option<&Comparison>, report: &Report, dir: &Path) -> Result<()> {
     use crate::engine::error::EngineError;
     let mkdir = |p: &Path| {
@@ -311,8 +336,12 @@ pub fn write_outputs(cmp: Option<&Comparison>, report: &Report, dir: &Path) -> R
     mkdir(dir)?;
     if let Some(cmp) = cmp {
         let regions: Vec<&Region> = report.regions.iter().collect();
-        let overview = annotated(&cmp.reference, &regions, ANNOTATED_MAX_SIDE);
+        let t = crate::engine::trace::span("export.annotated");
+        let overview = reference_overview(cmp, &regions, ANNOTATED_MAX_SIDE);
+        let _t3 = crate::engine::trace::span("annotated.encode");
         write_atomic(&dir.join("annotated.png"), &encode_png(&overview))?;
+        drop(t);
+        let _t = crate::engine::trace::span("export.crops");
         let crops = dir.join("regions");
         mkdir(&crops)?;
         use rayon::prelude::*;

@@ -17,6 +17,7 @@ pub mod report;
 pub mod review_export;
 pub mod rng;
 pub mod sample;
+pub mod trace;
 pub mod session;
 pub mod synth;
 pub mod warp;

@@ -23,6 +23,7 @@ enum Step {
 }
 
 pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
+    let _t = crate::engine::trace::span("diff.normalise");
     let (w, h) = fit_dims(reference.dimensions(), ESTIMATE_PIXELS);
     let (small_ref, small_sus, small_valid) = if (w, h) == reference.dimensions() {
         (reference.clone(), suspect.clone(), valid.clone())
@@ -54,6 +55,7 @@ pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage
         apply(&mut estimate, std::slice::from_ref(&step));
         steps.push(step);
     }
+    let _t = crate::engine::trace::span("diff.normalise.apply");
     apply(suspect, &steps);
 }
 
@@ -77,48 +79,52 @@ fn apply(img: &mut RgbImage, steps: &[Step]) {
             Step::Curve(_) => Vec::new(),
         })
         .collect();
-    img.par_chunks_mut(3 * w).enumerate().for_each(|(y, row)| {
-        // One step at a time over the whole row keeps the inner loops simple enough to
-        // vectorise.
-        let mut buf: Vec<f32> = row.iter().map(|v| *v as f32).collect();
-        let mut gain_row = vec![0f32; w];
-        for (k, step) in steps.iter().enumerate() {
-            match step {
-                Step::Gain(g) => {
-                    let gy = (((y as f32 + 0.5) / h as f32) * g.rows as f32 - 0.5)
-                        .clamp(0.0, (g.rows - 1) as f32);
-                    let y0 = (gy as usize).min(g.rows.saturating_sub(2));
-                    let fy = if g.rows > 1 { gy - y0 as f32 } else { 0.0 };
-                    let y1 = (y0 + 1).min(g.rows - 1);
-                    let nodes: Vec<f32> = (0..g.cols)
-                        .map(|c| {
-                            g.gains[y0 * g.cols + c] * (1.0 - fy) + g.gains[y1 * g.cols + c] * fy
-                        })
-                        .collect();
-                    for (out, &(x0, fx)) in gain_row.iter_mut().zip(&columns[k]) {
-                        let x1 = (x0 + 1).min(g.cols - 1);
-                        *out = nodes[x0] + (nodes[x1] - nodes[x0]) * fx;
-                    }
-                    for (px, gain) in buf.chunks_exact_mut(3).zip(&gain_row) {
-                        px[0] *= gain;
-                        px[1] *= gain;
-                        px[2] *= gain;
-                    }
-                }
-                Step::Curve(luts) => {
-                    for px in buf.chunks_exact_mut(3) {
-                        for (c, lut) in px.iter_mut().zip(luts.iter()) {
-                            // Saturating float-to-int cast, then a clamp: no libm round.
-                            *c = lut[((*c + 0.5) as usize).min(255)] as f32;
+    // Integers throughout: a curve lookup rounds to a level anyway, and a gain in 12-bit
+    // fixed point is exact to a fraction of a level; u8 rows keep the data in cache.
+    const ROWS: usize = 8;
+    img.par_chunks_mut(3 * w * ROWS)
+        .enumerate()
+        .for_each(|(band, rows)| {
+            // One gain per channel value, so the multiply is a flat loop that vectorises.
+            let mut gain_row = vec![0u32; 3 * w];
+            for (k_row, row) in rows.chunks_exact_mut(3 * w).enumerate() {
+                let y = band * ROWS + k_row;
+                for (k, step) in steps.iter().enumerate() {
+                    match step {
+                        Step::Gain(g) => {
+                            let gy = (((y as f32 + 0.5) / h as f32) * g.rows as f32 - 0.5)
+                                .clamp(0.0, (g.rows - 1) as f32);
+                            let y0 = (gy as usize).min(g.rows.saturating_sub(2));
+                            let fy = if g.rows > 1 { gy - y0 as f32 } else { 0.0 };
+                            let y1 = (y0 + 1).min(g.rows - 1);
+                            let nodes: Vec<f32> = (0..g.cols)
+                                .map(|c| {
+                                    g.gains[y0 * g.cols + c] * (1.0 - fy)
+                                        + g.gains[y1 * g.cols + c] * fy
+                                })
+                                .collect();
+                            for (out, &(x0, fx)) in
+                                gain_row.chunks_exact_mut(3).zip(&columns[k])
+                            {
+                                let x1 = (x0 + 1).min(g.cols - 1);
+                                let gain = nodes[x0] + (nodes[x1] - nodes[x0]) * fx;
+                                out.fill((gain * 4096.0 + 0.5) as u32);
+                            }
+                            for (v, gain) in row.iter_mut().zip(&gain_row) {
+                                *v = ((*v as u32 * gain + 2048) >> 12).min(255) as u8;
+                            }
+                        }
+                        Step::Curve(luts) => {
+                            for px in row.chunks_exact_mut(3) {
+                                px[0] = luts[0][px[0] as usize];
+                                px[1] = luts[1][px[1] as usize];
+                                px[2] = luts[2][px[2] as usize];
+                            }
                         }
                     }
                 }
             }
-        }
-        for (out, v) in row.iter_mut().zip(&buf) {
-            *out = ((v + 0.5) as u32).min(255) as u8;
-        }
-    });
+        });
 }
 
 /// The global tone curve per channel: for each suspect level, the median reference level

@@ -274,7 +274,9 @@ fn edge_energy(img: &RgbImage, bbox: &[u32; 4]) -> f64 {
 
 /// 8-connected labelling with union-find. Returns labels (0 = background) and the count.
 pub fn label_components(mask: &[u8], w: usize, h: usize) -> (Vec<u32>, usize) {
-    let mut labels = vec![0u32; w * h];
+    // Written zeros, not calloc's lazy ones: see `diff::score_map` on zero-page faults.
+    let mut labels = Vec::with_capacity(w * h);
+    labels.resize(w * h, 0u32);
     let mut parent: Vec<u32> = vec![0];
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
         while parent[x as usize] != x {

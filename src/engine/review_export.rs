@@ -2,7 +2,7 @@
 //! a crop sheet of all regions, per-region crops, the self-contained HTML report and the
 //! JSON beside it. Shared by the app's Export button and `boarddiff export`.
 use crate::engine::error::{EngineError, Result};
-use crate::engine::export::{annotated, encode_jpeg, encode_png, region_sheet, scale_panel};
+use crate::engine::export::{annotated, encode_jpeg, reference_overview, encode_png, region_sheet, scale_panel};
 use crate::engine::html::html_report;
 use crate::engine::pipeline::Comparison;
 use crate::engine::report::{write_atomic, write_json, Region, Verdict};
@@ -75,7 +75,7 @@ pub fn shown_regions<'a>(regions: &'a [Region], opts: &ExportOptions) -> Vec<&'a
 /// box of the region's corners mapped through the alignment.
 pub fn annotated_on(cmp: &Comparison, regions: &[&Region], opts: &ExportOptions) -> RgbImage {
     match opts.on {
-        ImageOn::Reference => annotated(&cmp.reference, regions, opts.max_side),
+        ImageOn::Reference => reference_overview(cmp, regions, opts.max_side),
         ImageOn::Suspect => {
             let mapped: Vec<Region> = regions
                 .iter()

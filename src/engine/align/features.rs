@@ -81,7 +81,7 @@ fn detect_level(img: &GrayImage, budget: usize) -> Vec<(u32, u32, [u64; 4])> {
         let cy = (c.y * cells_y / h).min(cells_y - 1);
         buckets[(cy * cells_x + cx) as usize].push(c);
     }
-    let smooth = imageproc::filter::box_filter(&imageproc::filter::box_filter(img, 2, 2), 1, 1);
+    let smooth = box_blur(&box_blur(img, 2), 1);
     let mut chosen = Vec::new();
     for mut bucket in buckets {
         bucket.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -108,6 +108,41 @@ fn detect_level(img: &GrayImage, budget: usize) -> Vec<(u32, u32, [u64; 4])> {
             (x, y, describe(&smooth, x, y, angle))
         })
         .collect()
+}
+
+/// Mean over a (2r+1)^2 window, edges clamped: running sums, one row and one column pass.
+fn box_blur(img: &GrayImage, r: usize) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let src = img.as_raw();
+    let n = (2 * r + 1) as u32;
+    let clamp = |i: isize, len: usize| i.clamp(0, len as isize - 1) as usize;
+    let mut rows = vec![0u16; w * h];
+    rows.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+        let line = &src[y * w..(y + 1) * w];
+        let mut sum: u32 = (-(r as isize)..=r as isize)
+            .map(|d| line[clamp(d, w)] as u32)
+            .sum();
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = sum as u16;
+            let (add, sub) = (clamp(x as isize + r as isize + 1, w), clamp(x as isize - r as isize, w));
+            sum = sum + line[add] as u32 - line[sub] as u32;
+        }
+    });
+    let mut out = vec![0u8; w * h];
+    let div = n * n;
+    out.par_chunks_mut(w).enumerate().for_each(|(y, o)| {
+        let mut acc = vec![0u32; w];
+        for d in -(r as isize)..=r as isize {
+            let yy = clamp(y as isize + d, h);
+            for (a, v) in acc.iter_mut().zip(&rows[yy * w..(yy + 1) * w]) {
+                *a += *v as u32;
+            }
+        }
+        for (o, a) in o.iter_mut().zip(&acc) {
+            *o = ((a + div / 2) / div) as u8;
+        }
+    });
+    GrayImage::from_raw(w as u32, h as u32, out).expect("buffer matches dimensions")
 }
 
 /// Intensity-centroid orientation (Rosin), as in ORB.
@@ -138,17 +173,45 @@ fn pattern() -> &'static [[i8; 4]; 256] {
     })
 }
 
+/// Steering angles are quantised, as in ORB: 2 degrees is far inside what a descriptor
+/// with a 5 px spread tolerates, and the rotated patterns become a table.
+const ANGLE_BINS: usize = 180;
+
+/// The pattern rotated to every angle bin, as offsets (dx, dy) of both points of each pair.
+fn rotated_patterns() -> &'static Vec<[[i8; 4]; 256]> {
+    static TABLE: OnceLock<Vec<[[i8; 4]; 256]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..ANGLE_BINS)
+            .map(|b| {
+                let angle = b as f64 / ANGLE_BINS as f64 * std::f64::consts::TAU;
+                let (s, c) = angle.sin_cos();
+                let rot = |dx: i8, dy: i8| {
+                    let (dx, dy) = (dx as f64, dy as f64);
+                    (
+                        (c * dx - s * dy).round() as i8,
+                        (s * dx + c * dy).round() as i8,
+                    )
+                };
+                pattern().map(|p| {
+                    let (a, b) = (rot(p[0], p[1]), rot(p[2], p[3]));
+                    [a.0, a.1, b.0, b.1]
+                })
+            })
+            .collect()
+    })
+}
+
 fn describe(smooth: &GrayImage, x: u32, y: u32, angle: f64) -> [u64; 4] {
-    let (s, c) = angle.sin_cos();
-    let sample = |dx: i8, dy: i8| {
-        let (dx, dy) = (dx as f64, dy as f64);
-        let rx = (c * dx - s * dy).round() as i32;
-        let ry = (s * dx + c * dy).round() as i32;
-        smooth.get_pixel((x as i32 + rx) as u32, (y as i32 + ry) as u32)[0]
-    };
+    let turns = angle.rem_euclid(std::f64::consts::TAU) / std::f64::consts::TAU;
+    let bin = ((turns * ANGLE_BINS as f64).round() as usize) % ANGLE_BINS;
+    let w = smooth.width() as isize;
+    let raw = smooth.as_raw();
+    let centre = y as isize * w + x as isize;
+    // BORDER keeps every rotated offset (at most 13 * sqrt 2 < 19 px) inside the image.
+    let at = |dx: i8, dy: i8| raw[(centre + dy as isize * w + dx as isize) as usize];
     let mut d = [0u64; 4];
-    for (i, p) in pattern().iter().enumerate() {
-        if sample(p[0], p[1]) < sample(p[2], p[3]) {
+    for (i, p) in rotated_patterns()[bin].iter().enumerate() {
+        if at(p[0], p[1]) < at(p[2], p[3]) {
             d[i / 64] |= 1 << (i % 64);
         }
     }
@@ -167,11 +230,17 @@ pub fn match_descriptors(
     ratio: f64,
     max_dist: u32,
 ) -> Vec<(usize, usize)> {
-    let best = |from: &[Keypoint], to: &[Keypoint]| -> Vec<(usize, u32, u32)> {
-        from.par_iter()
-            .map(|k| {
+    // One pass over the distance matrix finds both the best b for each a and the best a
+    // for each b (the mutual check); each chunk of a keeps its own column bests.
+    const CHUNK: usize = 256;
+    let (ab, ba) = a
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut rows = Vec::with_capacity(chunk.len());
+            let mut cols = vec![(usize::MAX, u32::MAX); b.len()];
+            for (ci, k) in chunk.iter().enumerate() {
                 let (mut b1, mut d1, mut d2) = (usize::MAX, u32::MAX, u32::MAX);
-                for (j, t) in to.iter().enumerate() {
+                for (j, (t, col)) in b.iter().zip(cols.iter_mut()).enumerate() {
                     let d = hamming(&k.descriptor, &t.descriptor);
                     if d < d1 {
                         d2 = d1;
@@ -180,13 +249,34 @@ pub fn match_descriptors(
                     } else if d < d2 {
                         d2 = d;
                     }
+                    if d < col.1 {
+                        *col = (ci, d);
+                    }
                 }
-                (b1, d1, d2)
-            })
-            .collect()
-    };
-    let ab = best(a, b);
-    let ba = best(b, a);
+                rows.push((b1, d1, d2));
+            }
+            (rows, cols)
+        })
+        .enumerate()
+        .map(|(c, (rows, cols))| {
+            let cols: Vec<(usize, u32)> = cols
+                .into_iter()
+                .map(|(i, d)| (i.saturating_add(c * CHUNK), d))
+                .collect();
+            (rows, cols)
+        })
+        .reduce(
+            || (Vec::new(), vec![(usize::MAX, u32::MAX); b.len()]),
+            |(mut rows_a, cols_a), (rows_b, cols_b)| {
+                rows_a.extend(rows_b);
+                let cols = cols_a
+                    .into_iter()
+                    .zip(cols_b)
+                    .map(|(x, y)| if y.1 < x.1 || (y.1 == x.1 && y.0 < x.0) { y } else { x })
+                    .collect();
+                (rows_a, cols)
+            },
+        );
     ab.iter()
         .enumerate()
         .filter_map(|(i, &(j, d1, d2))| {

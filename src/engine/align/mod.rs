@@ -93,16 +93,19 @@ pub fn align(
     // to a few pixels; there a direct refinement beats feature matching, which repeated
     // pads and binarised images can fool.
     if reference.dimensions() == suspect.dimensions() {
+        let _t = crate::engine::trace::span("align.near_identity");
         if let Some(a) = try_near_identity(reference, suspect) {
             (progress.report)(1.0);
             return Ok(a);
         }
     }
+    let t = crate::engine::trace::span("align.coarse");
     let coarse_pixels = 1_200_000;
     let ((ref_c, c_from_ref), (sus_c, c_from_sus)) = rayon::join(
         || fit_gray(reference, coarse_pixels),
         || fit_gray(suspect, coarse_pixels),
     );
+    let t2 = crate::engine::trace::span("align.coarse.detect");
     let params = features::DetectParams {
         levels: 6,
         max_keypoints: 5000,
@@ -123,9 +126,13 @@ pub fn align(
             "the suspect image has almost no detail (blank or out of focus?)".into(),
         ));
     }
+    drop(t2);
+    let t2 = crate::engine::trace::span("align.coarse.match");
     let matches = features::match_descriptors(&kp_ref, &kp_sus, 0.85, 90);
     let src: Vec<[f64; 2]> = matches.iter().map(|m| kp_ref[m.0].pos).collect();
     let dst: Vec<[f64; 2]> = matches.iter().map(|m| kp_sus[m.1].pos).collect();
+    drop(t2);
+    let _t2 = crate::engine::trace::span("align.coarse.ransac");
     let coarse = ransac::ransac_homography(&src, &dst, 3.0, 0x5EED)
         .filter(|r| r.inliers.len() >= MIN_INLIERS)
         .ok_or_else(|| {
@@ -135,6 +142,7 @@ pub fn align(
                 matches.len()
             ))
         })?;
+    drop(t);
     let inliers = coarse.inliers.len();
     let c_to_full_sus = c_from_sus.inverse().expect("scale transforms invert");
     let model = c_from_ref.then(&coarse.model).then(&c_to_full_sus);
@@ -182,6 +190,7 @@ fn refine_from(
         }
     };
     // Mid level: absorbs the coarse error (several full-res px) with a cheap wide search.
+    let t = crate::engine::trace::span("align.mid");
     let mid_pixels = 3_000_000;
     if u64::from(reference.width()) * u64::from(reference.height()) > 2 * mid_pixels {
         let ((ref_m, m_from_ref), (sus_m, m_from_sus)) = rayon::join(
@@ -201,6 +210,7 @@ fn refine_from(
             model = m_from_ref.then(&r.suspect_from_reference).then(&sus_from_m);
         }
     }
+    drop(t);
     (progress.report)(0.7);
     cancelled()?;
 
@@ -210,9 +220,11 @@ fn refine_from(
         grid: (26, 20),
         min_ncc: 0.6,
     };
+    let t = crate::engine::trace::span("align.full");
     let fine = refine::refine(reference, suspect, model, &full_params).ok_or_else(|| {
         refuse("too few areas of the two photos agree after coarse alignment: they do not look like the same board".into())
     })?;
+    drop(t);
     let agreement = fine.matches.len() as f64 / fine.textured.max(1) as f64;
     if agreement < MIN_PATCH_AGREEMENT || fine.matches.len() < 12 {
         return Err(refuse(format!(
