@@ -39,21 +39,12 @@ pub fn score_map(
 ) -> ScoreMap {
     let (w, h) = (reference.width() as usize, reference.height() as usize);
     let r = params.radius;
-    let planes = |img: &RgbImage| -> [Vec<u8>; 3] {
-        let mut out = [vec![0u8; w * h], vec![0u8; w * h], vec![0u8; w * h]];
-        for (i, px) in img.as_raw().chunks_exact(3).enumerate() {
-            out[0][i] = px[0];
-            out[1][i] = px[1];
-            out[2][i] = px[2];
-        }
-        out
-    };
     let _t = crate::engine::trace::span("diff.score_map");
-    let t = crate::engine::trace::span("diff.planes+noise");
-    let (pr, ps) = rayon::join(|| planes(reference), || planes(suspect));
+    let t = crate::engine::trace::span("diff.valid+noise");
+    let (pr, ps) = (reference.as_raw().as_slice(), suspect.as_raw().as_slice());
     // Shrink the valid area so that the neighbourhood never reaches past the warp's edge.
     let valid_inner = min_filter(valid.as_raw(), w, h, r + 2);
-    let noise_sigma = estimate_noise(&pr, &ps, &valid_inner, w, h, r);
+    let noise_sigma = estimate_noise(pr, ps, &valid_inner, w, h, r);
     drop(t);
     let inv = 1.0 / noise_sigma;
     let edge = params.edge_tolerance;
@@ -68,11 +59,23 @@ pub fn score_map(
             let y1 = (y0 + STRIP).min(h);
             let (ya, yb) = (y0.saturating_sub(r), (y1 + r).min(h));
             let rows = y1 - y0;
+            // Channel planes of the strip and its halo only: whole-image planes would be
+            // 48 MB of fresh pages to fault in at 8 MP.
+            let planes = |img: &[u8]| -> [Vec<u8>; 3] {
+                let src = &img[3 * ya * w..3 * yb * w];
+                let n = src.len() / 3;
+                let mut out = [vec![0u8; n], vec![0u8; n], vec![0u8; n]];
+                let [a, b, c] = &mut out;
+                for (((px, a), b), c) in src.chunks_exact(3).zip(a).zip(b).zip(c) {
+                    (*a, *b, *c) = (px[0], px[1], px[2]);
+                }
+                out
+            };
+            let (strip_r, strip_s) = (planes(pr), planes(ps));
             // [channel][min_s, max_s, min_r, max_r], each rows x w.
             let filtered: Vec<[Vec<u8>; 4]> = (0..3)
                 .map(|c| {
-                    let strip_min_max = |plane: &[u8]| {
-                        let src = &plane[ya * w..yb * w];
+                    let strip_min_max = |src: &[u8]| {
                         let (hmin, hmax) = (
                             row_filter(src, w, r, u8::min, 255),
                             row_filter(src, w, r, u8::max, 0),
@@ -82,8 +85,8 @@ pub fn score_map(
                             column_filter(&hmax, w, y0 - ya, rows, r, u8::max),
                         )
                     };
-                    let (min_s, max_s) = strip_min_max(&ps[c]);
-                    let (min_r, max_r) = strip_min_max(&pr[c]);
+                    let (min_s, max_s) = strip_min_max(&strip_s[c]);
+                    let (min_r, max_r) = strip_min_max(&strip_r[c]);
                     [min_s, max_s, min_r, max_r]
                 })
                 .collect();
@@ -92,7 +95,8 @@ pub fn score_map(
             let n = rows * w;
             let base = y0 * w;
             for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
-                let (rv, sv) = (&pr[c][base..base + n], &ps[c][base..base + n]);
+                let centre = (y0 - ya) * w..(y0 - ya) * w + n;
+                let (rv, sv) = (&strip_r[c][centre.clone()], &strip_s[c][centre]);
                 let (min_s, max_s, min_r, max_r) = (&min_s[..n], &max_s[..n], &min_r[..n], &max_r[..n]);
                 let out = &mut out[..n];
                 if c == 0 {
@@ -119,7 +123,7 @@ pub fn score_map(
                     *o = 0.0;
                     continue;
                 }
-                let specular = metallic(&pr, i) && metallic(&ps, i);
+                let specular = metallic(pr, i) && metallic(ps, i);
                 *o = o.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
             }
         });
@@ -137,8 +141,8 @@ pub fn score_map(
 pub const SPECULAR_DISCOUNT: f32 = 0.3;
 
 #[inline]
-fn metallic(p: &[Vec<u8>; 3], i: usize) -> bool {
-    is_metal([p[0][i], p[1][i], p[2][i]])
+fn metallic(rgb: &[u8], i: usize) -> bool {
+    is_metal([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]])
 }
 
 /// Bright and grey (tin, solder, silver) or bright gold.
@@ -154,38 +158,53 @@ pub fn is_metal(px: [u8; 3]) -> bool {
 /// Robust noise level of the photometric residual: the MAD of R - S over flat areas (low
 /// local contrast), which folds sensor noise, JPEG and board texture into one unit.
 fn estimate_noise(
-    pr: &[Vec<u8>; 3],
-    ps: &[Vec<u8>; 3],
+    pr: &[u8],
+    ps: &[u8],
     valid: &[u8],
     w: usize,
     h: usize,
     r: usize,
 ) -> f32 {
-    let luma =
-        |p: &[Vec<u8>; 3], i: usize| (p[0][i] as i32 + 2 * p[1][i] as i32 + p[2][i] as i32) / 4;
-    let mut hist = [0u64; 256];
+    let luma = |p: &[u8], i: usize| {
+        (p[3 * i] as i32 + 2 * p[3 * i + 1] as i32 + p[3 * i + 2] as i32) / 4
+    };
     let step = 2;
     // The flatness test looks 2 px away, whatever the tolerance radius.
     let m = (r + 1).max(2);
-    for y in (m..h.saturating_sub(m)).step_by(step) {
-        for x in (m..w.saturating_sub(m)).step_by(step) {
-            let i = y * w + x;
-            if valid[i] == 0 {
-                continue;
-            }
-            let c = luma(pr, i);
-            let flat = [i - 2, i + 2, i - 2 * w, i + 2 * w]
-                .iter()
-                .all(|&j| (luma(pr, j) - c).abs() <= 6);
-            if !flat {
-                continue;
-            }
-            for ch in 0..3 {
-                let d = (pr[ch][i] as i32 - ps[ch][i] as i32).unsigned_abs() as usize;
-                hist[d.min(255)] += 1;
-            }
-        }
-    }
+    let rows: Vec<usize> = (m..h.saturating_sub(m)).step_by(step).collect();
+    let hist = rows
+        .par_iter()
+        .fold(
+            || [0u64; 256],
+            |mut hist, &y| {
+                for x in (m..w.saturating_sub(m)).step_by(step) {
+                    let i = y * w + x;
+                    if valid[i] == 0 {
+                        continue;
+                    }
+                    let c = luma(pr, i);
+                    let flat = [i - 2, i + 2, i - 2 * w, i + 2 * w]
+                        .iter()
+                        .all(|&j| (luma(pr, j) - c).abs() <= 6);
+                    if !flat {
+                        continue;
+                    }
+                    for ch in 0..3 {
+                        let d = (pr[3 * i + ch] as i32 - ps[3 * i + ch] as i32).unsigned_abs()
+                            as usize;
+                        hist[d.min(255)] += 1;
+                    }
+                }
+                hist
+            },
+        )
+        .reduce(
+            || [0u64; 256],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
     let total: u64 = hist.iter().sum();
     if total == 0 {
         return 2.0;
@@ -243,21 +262,16 @@ fn filter_line(
         }
         return;
     }
-    if r == 1 {
-        // The default tolerance: three shifted slices, vectorised.
-        out[0] = edge(0);
-        out[w - 1] = edge(w - 1);
-        let (a, b, c) = (&line[..w - 2], &line[1..w - 1], &line[2..]);
-        for (((o, a), b), c) in out[1..w - 1].iter_mut().zip(a).zip(b).zip(c) {
-            *o = op(op(*a, *b), *c);
-        }
-        return;
-    }
     for x in (0..r).chain(w - r..w) {
         out[x] = edge(x);
     }
-    for (o, win) in out[r..w - r].iter_mut().zip(line.windows(2 * r + 1)) {
-        *o = win.iter().fold(identity, |m, v| op(m, *v));
+    // One pass per shift over the interior: each pass is a flat loop that vectorises.
+    let interior = &mut out[r..w - r];
+    interior.copy_from_slice(&line[..w - 2 * r]);
+    for k in 1..=2 * r {
+        for (o, v) in interior.iter_mut().zip(&line[k..k + w - 2 * r]) {
+            *o = op(*o, *v);
+        }
     }
 }
 

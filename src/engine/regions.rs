@@ -86,7 +86,7 @@ pub fn find_regions(
     // Bridge the small gaps between the outline fragments of one part.
     let bridge = 2;
     let joined = max_filter(&grow, w, h, bridge);
-    let (labels, count) = label_components(&joined, w, h);
+    let (runs, count) = label_runs(&joined, w, h);
     let mut stats: Vec<WorkRegion> = (0..count)
         .map(|_| WorkRegion {
             bbox: [u32::MAX, u32::MAX, 0, 0],
@@ -94,19 +94,22 @@ pub fn find_regions(
             peak: 0.0,
         })
         .collect();
-    for y in 0..h {
-        for x in 0..w {
-            let i = y * w + x;
-            if grow[i] == 0 {
-                continue;
+    // Every grow pixel lies inside a run of the dilated mask.
+    for (y, row) in runs.iter().enumerate() {
+        for run in row {
+            let s = &mut stats[run.label as usize - 1];
+            for x in run.x0 as usize..run.x1 as usize {
+                let i = y * w + x;
+                if grow[i] == 0 {
+                    continue;
+                }
+                s.bbox[0] = s.bbox[0].min(x as u32);
+                s.bbox[1] = s.bbox[1].min(y as u32);
+                s.bbox[2] = s.bbox[2].max(x as u32);
+                s.bbox[3] = s.bbox[3].max(y as u32);
+                s.area += 1;
+                s.peak = s.peak.max(map.data[i]);
             }
-            let s = &mut stats[labels[i] as usize - 1];
-            s.bbox[0] = s.bbox[0].min(x as u32);
-            s.bbox[1] = s.bbox[1].min(y as u32);
-            s.bbox[2] = s.bbox[2].max(x as u32);
-            s.bbox[3] = s.bbox[3].max(y as u32);
-            s.area += 1;
-            s.peak = s.peak.max(map.data[i]);
         }
     }
     // Speckle from noise and JPEG has a size in working pixels, whatever the photo's
@@ -272,12 +275,41 @@ fn edge_energy(img: &RgbImage, bbox: &[u32; 4]) -> f64 {
     sum / n.max(1) as f64
 }
 
-/// 8-connected labelling with union-find. Returns labels (0 = background) and the count.
-pub fn label_components(mask: &[u8], w: usize, h: usize) -> (Vec<u32>, usize) {
-    // Written zeros, not calloc's lazy ones: see `diff::score_map` on zero-page faults.
-    let mut labels = Vec::with_capacity(w * h);
-    labels.resize(w * h, 0u32);
-    let mut parent: Vec<u32> = vec![0];
+/// A horizontal run of mask pixels `[x0, x1)` on one row, with its component label
+/// (1-based).
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    pub x0: u32,
+    pub x1: u32,
+    pub label: u32,
+}
+
+/// 8-connected components of the non-zero pixels of `mask`, as runs per row. Masks are
+/// sparse, so runs avoid a per-pixel label image (32 MB at 8 MP) and its page faults.
+pub fn label_runs(mask: &[u8], w: usize, h: usize) -> (Vec<Vec<Run>>, usize) {
+    let mut rows: Vec<Vec<Run>> = mask
+        .par_chunks(w)
+        .map(|line| {
+            let mut runs = Vec::new();
+            let mut x = 0;
+            while x < w {
+                if line[x] == 0 {
+                    x += 1;
+                    continue;
+                }
+                let start = x;
+                while x < w && line[x] != 0 {
+                    x += 1;
+                }
+                runs.push(Run {
+                    x0: start as u32,
+                    x1: x as u32,
+                    label: 0,
+                });
+            }
+            runs
+        })
+        .collect();
     fn find(parent: &mut [u32], mut x: u32) -> u32 {
         while parent[x as usize] != x {
             parent[x as usize] = parent[parent[x as usize] as usize];
@@ -285,43 +317,36 @@ pub fn label_components(mask: &[u8], w: usize, h: usize) -> (Vec<u32>, usize) {
         }
         x
     }
+    let mut parent: Vec<u32> = vec![0];
     for y in 0..h {
-        for x in 0..w {
-            let i = y * w + x;
-            if mask[i] == 0 {
-                continue;
+        let (above, rest) = rows.split_at_mut(y);
+        let prev: &[Run] = above.last().map_or(&[], |v| v.as_slice());
+        let mut k = 0;
+        for run in rest[0].iter_mut() {
+            // Runs of the row above that touch this one, diagonals included.
+            while k < prev.len() && prev[k].x1 < run.x0 {
+                k += 1;
             }
-            let mut neighbours = [0u32; 4];
-            let mut n = 0;
-            if x > 0 && labels[i - 1] != 0 {
-                neighbours[n] = labels[i - 1];
-                n += 1;
-            }
-            if y > 0 {
-                for nx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                    let l = labels[i - w + nx - x];
-                    if l != 0 {
-                        neighbours[n] = l;
-                        n += 1;
-                    }
-                }
-            }
-            if n == 0 {
-                let l = parent.len() as u32;
-                parent.push(l);
-                labels[i] = l;
-            } else {
-                let mut root = find(&mut parent, neighbours[0]);
-                for &l in &neighbours[1..n] {
-                    let other = find(&mut parent, l);
-                    if other != root {
-                        let (a, b) = (root.min(other), root.max(other));
+            let mut root = 0;
+            let mut j = k;
+            while j < prev.len() && prev[j].x0 <= run.x1 {
+                let other = find(&mut parent, prev[j].label);
+                root = match root {
+                    0 => other,
+                    r if r != other => {
+                        let (a, b) = (r.min(other), r.max(other));
                         parent[b as usize] = a;
-                        root = a;
+                        a
                     }
-                }
-                labels[i] = root;
+                    r => r,
+                };
+                j += 1;
             }
+            if root == 0 {
+                root = parent.len() as u32;
+                parent.push(root);
+            }
+            run.label = root;
         }
     }
     let mut compact = vec![0u32; parent.len()];
@@ -334,10 +359,10 @@ pub fn label_components(mask: &[u8], w: usize, h: usize) -> (Vec<u32>, usize) {
         }
         compact[l as usize] = compact[r as usize];
     }
-    labels
-        .par_iter_mut()
-        .for_each(|l| *l = compact[*l as usize]);
-    (labels, count as usize)
+    rows.par_iter_mut()
+        .flatten()
+        .for_each(|run| run.label = compact[run.label as usize]);
+    (rows, count as usize)
 }
 
 #[cfg(test)]
@@ -351,10 +376,18 @@ mod tests {
         for (x, y) in [(1, 1), (2, 2), (3, 3), (7, 1), (8, 1)] {
             m[y * w + x] = 1;
         }
-        let (labels, count) = label_components(&m, w, h);
+        let (runs, count) = label_runs(&m, w, h);
+        let label = |x: u32, y: usize| {
+            runs[y]
+                .iter()
+                .find(|r| r.x0 <= x && x < r.x1)
+                .map(|r| r.label)
+        };
         assert_eq!(count, 2);
-        assert_eq!(labels[w + 1], labels[3 * w + 3]);
-        assert_ne!(labels[w + 1], labels[w + 7]);
+        assert_eq!(label(1, 1), label(3, 3));
+        assert_ne!(label(1, 1), label(7, 1));
+        assert_eq!(label(7, 1), label(8, 1));
+        assert_eq!(label(0, 0), None);
     }
 
     #[test]
