@@ -21,6 +21,8 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
+    // As the boarddiff binary does.
+    boarddiff::engine::memory::tune_allocator();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (reference, suspect) = match args.as_slice() {
         [flag, size, dir] if flag == "--generate" => {

@@ -6,6 +6,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    boarddiff::engine::memory::tune_allocator();
     let args = cli::Args::parse();
     let result = match args
         .command

@@ -97,7 +97,8 @@ pub fn score_map(
             for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
                 let centre = (y0 - ya) * w..(y0 - ya) * w + n;
                 let (rv, sv) = (&strip_r[c][centre.clone()], &strip_s[c][centre]);
-                let (min_s, max_s, min_r, max_r) = (&min_s[..n], &max_s[..n], &min_r[..n], &max_r[..n]);
+                let (min_s, max_s, min_r, max_r) =
+                    (&min_s[..n], &max_s[..n], &min_r[..n], &max_r[..n]);
                 let out = &mut out[..n];
                 if c == 0 {
                     // Written before it is read: a read of fresh calloc'd memory maps the
@@ -157,17 +158,9 @@ pub fn is_metal(px: [u8; 3]) -> bool {
 
 /// Robust noise level of the photometric residual: the MAD of R - S over flat areas (low
 /// local contrast), which folds sensor noise, JPEG and board texture into one unit.
-fn estimate_noise(
-    pr: &[u8],
-    ps: &[u8],
-    valid: &[u8],
-    w: usize,
-    h: usize,
-    r: usize,
-) -> f32 {
-    let luma = |p: &[u8], i: usize| {
-        (p[3 * i] as i32 + 2 * p[3 * i + 1] as i32 + p[3 * i + 2] as i32) / 4
-    };
+fn estimate_noise(pr: &[u8], ps: &[u8], valid: &[u8], w: usize, h: usize, r: usize) -> f32 {
+    let luma =
+        |p: &[u8], i: usize| (p[3 * i] as i32 + 2 * p[3 * i + 1] as i32 + p[3 * i + 2] as i32) / 4;
     let step = 2;
     // The flatness test looks 2 px away, whatever the tolerance radius.
     let m = (r + 1).max(2);
@@ -190,8 +183,8 @@ fn estimate_noise(
                         continue;
                     }
                     for ch in 0..3 {
-                        let d = (pr[3 * i + ch] as i32 - ps[3 * i + ch] as i32).unsigned_abs()
-                            as usize;
+                        let d =
+                            (pr[3 * i + ch] as i32 - ps[3 * i + ch] as i32).unsigned_abs() as usize;
                         hist[d.min(255)] += 1;
                     }
                 }

@@ -11,7 +11,7 @@ use image::{Rgb, RgbImage};
 use std::path::Path;
 
 /// Longest side of `annotated.png`: an overview, the crops carry full resolution.
-pub const ANNOTATED_MAX_SIDE: u32 = 3072;
+pub const ANNOTATED_MAX_SIDE: u32 = 2560;
 
 pub fn encode_png(img: &RgbImage) -> Vec<u8> {
     let mut bytes = Vec::new();

@@ -22,9 +22,19 @@ enum Step {
     Curve(Box<[[u8; 256]; 3]>),
 }
 
+/// The learned correction: steps applied in order to every suspect pixel.
+pub struct Normalisation {
+    steps: Vec<Step>,
+}
+
+/// Size of the copies the correction is estimated on, for a working frame of `dims`.
+pub fn estimate_dims(dims: (u32, u32)) -> (u32, u32) {
+    fit_dims(dims, ESTIMATE_PIXELS)
+}
+
+/// Makes `suspect` look lit like `reference` in place (estimated on ~1 MP copies).
 pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
-    let _t = crate::engine::trace::span("diff.normalise");
-    let (w, h) = fit_dims(reference.dimensions(), ESTIMATE_PIXELS);
+    let (w, h) = estimate_dims(reference.dimensions());
     let (small_ref, small_sus, small_valid) = if (w, h) == reference.dimensions() {
         (reference.clone(), suspect.clone(), valid.clone())
     } else {
@@ -38,93 +48,129 @@ pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage
             v,
         )
     };
+    estimate(&small_ref, small_sus, &small_valid).apply(suspect);
+}
+
+/// Learns the correction from small aligned copies; `valid` is non-zero where the
+/// suspect copy has data.
+pub fn estimate(
+    small_ref: &RgbImage,
+    small_sus: RgbImage,
+    small_valid: &GrayImage,
+) -> Normalisation {
+    let _t = crate::engine::trace::span("normalise.estimate");
     let mut estimate = small_sus;
     let mut steps = Vec::new();
     // Flatten the light first: otherwise one suspect level mixes mask in a bright corner
     // with traces in a dark one and the tone curve learns the average of both.
     for round in 0..5 {
         let step = if round % 2 == 0 {
-            Step::Gain(estimate_gain(&small_ref, &estimate, &small_valid))
+            Step::Gain(estimate_gain(small_ref, &estimate, small_valid))
         } else {
-            Step::Curve(Box::new(estimate_curves(
-                &small_ref,
-                &estimate,
-                &small_valid,
-            )))
+            Step::Curve(Box::new(estimate_curves(small_ref, &estimate, small_valid)))
         };
-        apply(&mut estimate, std::slice::from_ref(&step));
-        steps.push(step);
+        let one = Normalisation { steps: vec![step] };
+        one.apply(&mut estimate);
+        steps.extend(one.steps);
     }
-    let _t = crate::engine::trace::span("diff.normalise.apply");
-    apply(suspect, &steps);
+    Normalisation { steps }
 }
 
-fn apply(img: &mut RgbImage, steps: &[Step]) {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    // Per column: the left grid node and the weight of the right one, for every grid.
-    let column_weights = |cols: usize| -> Vec<(usize, f32)> {
-        (0..w)
-            .map(|x| {
-                let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5)
-                    .clamp(0.0, (cols - 1) as f32);
-                let x0 = (g as usize).min(cols.saturating_sub(2));
-                (x0, if cols > 1 { g - x0 as f32 } else { 0.0 })
+impl Normalisation {
+    pub fn apply(&self, img: &mut RgbImage) {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let rows = self.rows(w, h);
+        img.par_chunks_mut(3 * w)
+            .enumerate()
+            .for_each(|(y, row)| rows.apply(y, row));
+    }
+
+    /// The correction for rows of a `w` x `h` image, one row at a time.
+    pub fn rows(&self, w: usize, h: usize) -> RowCorrection<'_> {
+        // Per column: the left grid node and the weight of the right one, for every grid.
+        let column_weights = |cols: usize| -> Vec<(usize, i32)> {
+            (0..w)
+                .map(|x| {
+                    let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5)
+                        .clamp(0.0, (cols - 1) as f32);
+                    let x0 = (g as usize).min(cols.saturating_sub(2));
+                    let fx = if cols > 1 { g - x0 as f32 } else { 0.0 };
+                    (x0, (fx * 4096.0).round() as i32)
+                })
+                .collect()
+        };
+        let columns: Vec<Vec<(usize, i32)>> = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Gain(g) => column_weights(g.cols),
+                Step::Curve(_) => Vec::new(),
             })
-            .collect()
-    };
-    let columns: Vec<Vec<(usize, f32)>> = steps
-        .iter()
-        .map(|s| match s {
-            Step::Gain(g) => column_weights(g.cols),
-            Step::Curve(_) => Vec::new(),
-        })
-        .collect();
-    // Integers throughout: a curve lookup rounds to a level anyway, and a gain in 12-bit
-    // fixed point is exact to a fraction of a level; u8 rows keep the data in cache.
-    const ROWS: usize = 8;
-    img.par_chunks_mut(3 * w * ROWS)
-        .enumerate()
-        .for_each(|(band, rows)| {
-            // One gain per channel value, so the multiply is a flat loop that vectorises.
-            let mut gain_row = vec![0u32; 3 * w];
-            for (k_row, row) in rows.chunks_exact_mut(3 * w).enumerate() {
-                let y = band * ROWS + k_row;
-                for (k, step) in steps.iter().enumerate() {
-                    match step {
-                        Step::Gain(g) => {
-                            let gy = (((y as f32 + 0.5) / h as f32) * g.rows as f32 - 0.5)
-                                .clamp(0.0, (g.rows - 1) as f32);
-                            let y0 = (gy as usize).min(g.rows.saturating_sub(2));
-                            let fy = if g.rows > 1 { gy - y0 as f32 } else { 0.0 };
-                            let y1 = (y0 + 1).min(g.rows - 1);
-                            let nodes: Vec<f32> = (0..g.cols)
-                                .map(|c| {
-                                    g.gains[y0 * g.cols + c] * (1.0 - fy)
-                                        + g.gains[y1 * g.cols + c] * fy
-                                })
-                                .collect();
-                            for (out, &(x0, fx)) in
-                                gain_row.chunks_exact_mut(3).zip(&columns[k])
-                            {
-                                let x1 = (x0 + 1).min(g.cols - 1);
-                                let gain = nodes[x0] + (nodes[x1] - nodes[x0]) * fx;
-                                out.fill((gain * 4096.0 + 0.5) as u32);
-                            }
-                            for (v, gain) in row.iter_mut().zip(&gain_row) {
-                                *v = ((*v as u32 * gain + 2048) >> 12).min(255) as u8;
-                            }
-                        }
-                        Step::Curve(luts) => {
-                            for px in row.chunks_exact_mut(3) {
-                                px[0] = luts[0][px[0] as usize];
-                                px[1] = luts[1][px[1] as usize];
-                                px[2] = luts[2][px[2] as usize];
-                            }
-                        }
+            .collect();
+        RowCorrection {
+            steps: &self.steps,
+            columns,
+            w,
+            h,
+        }
+    }
+}
+
+/// [`Normalisation`] prepared for one image size.
+pub struct RowCorrection<'a> {
+    steps: &'a [Step],
+    /// Per step: for each column, the left grid node and the weight of the right one
+    /// (of 4096).
+    columns: Vec<Vec<(usize, i32)>>,
+    w: usize,
+    h: usize,
+}
+
+impl RowCorrection<'_> {
+    /// Corrects row `y` (RGB, `3 w` bytes) in place. Integers throughout: a curve lookup
+    /// rounds to a level anyway, and a gain (0.5-2) in 12-bit fixed point is exact to a
+    /// small fraction of a level.
+    pub fn apply(&self, y: usize, row: &mut [u8]) {
+        let (w, h) = (self.w, self.h);
+        // One gain per channel value, so the multiply is a flat loop that vectorises.
+        let mut gain_row = vec![0u32; 3 * w];
+        for (k, step) in self.steps.iter().enumerate() {
+            match step {
+                Step::Gain(g) => {
+                    let gy = (((y as f32 + 0.5) / h as f32) * g.rows as f32 - 0.5)
+                        .clamp(0.0, (g.rows - 1) as f32);
+                    let y0 = (gy as usize).min(g.rows.saturating_sub(2));
+                    let fy = if g.rows > 1 { gy - y0 as f32 } else { 0.0 };
+                    let y1 = (y0 + 1).min(g.rows - 1);
+                    // Node gains of this row, x 2^24 (12 bits of gain fraction, 12 of weight).
+                    let nodes: Vec<i32> = (0..g.cols)
+                        .map(|c| {
+                            let v = g.gains[y0 * g.cols + c] * (1.0 - fy)
+                                + g.gains[y1 * g.cols + c] * fy;
+                            (v.clamp(0.5, 2.0) * 4096.0 * 4096.0).round() as i32
+                        })
+                        .collect();
+                    for (out, &(x0, fx)) in gain_row.chunks_exact_mut(3).zip(&self.columns[k]) {
+                        let x1 = (x0 + 1).min(g.cols - 1);
+                        let (n0, n1) = (nodes[x0], nodes[x1]);
+                        let gain =
+                            (n0 + (((n1 - n0) as i64 * fx as i64) >> 12) as i32 + 2048) >> 12;
+                        out.fill(gain as u32);
+                    }
+                    for (v, gain) in row.iter_mut().zip(&gain_row) {
+                        *v = ((*v as u32 * gain + 2048) >> 12).min(255) as u8;
+                    }
+                }
+                Step::Curve(luts) => {
+                    for px in row.chunks_exact_mut(3) {
+                        px[0] = luts[0][px[0] as usize];
+                        px[1] = luts[1][px[1] as usize];
+                        px[2] = luts[2][px[2] as usize];
                     }
                 }
             }
-        });
+        }
+    }
 }
 
 /// The global tone curve per channel: for each suspect level, the median reference level

@@ -2,7 +2,9 @@
 //! a crop sheet of all regions, per-region crops, the self-contained HTML report and the
 //! JSON beside it. Shared by the app's Export button and `boarddiff export`.
 use crate::engine::error::{EngineError, Result};
-use crate::engine::export::{annotated, encode_jpeg, reference_overview, encode_png, region_sheet, scale_panel};
+use crate::engine::export::{
+    annotated, encode_jpeg, encode_png, reference_overview, region_sheet, scale_panel,
+};
 use crate::engine::html::html_report;
 use crate::engine::pipeline::Comparison;
 use crate::engine::report::{write_atomic, write_json, Region, Verdict};

@@ -12,39 +12,45 @@ pub struct Warped {
     pub valid: GrayImage,
 }
 
-/// Warps `suspect` (full resolution) into a `work` sized frame, where `work_from_reference`
-/// scales reference pixels to work pixels. The suspect is first reduced to about the
-/// same sampling density so bilinear sampling does not alias.
-pub fn warp_to_work(
+/// The suspect reduced to about the sampling density of a warp into `out_dims` (a frame
+/// of the reference scaled to that size), so bilinear sampling does not alias. Returns
+/// the reduced copy and the transform from suspect pixels to its pixels.
+pub fn reduce_for(
     suspect: &RgbImage,
     alignment: &Alignment,
     reference_dims: (u32, u32),
-    work_dims: (u32, u32),
-) -> Warped {
-    let work_from_reference = scale_between(reference_dims, work_dims);
-    let reference_from_work = work_from_reference
-        .inverse()
-        .expect("scale transforms invert");
+    out_dims: (u32, u32),
+) -> (RgbImage, Homography) {
+    let _t = crate::engine::trace::span("warp.reduce");
     let centre = [reference_dims.0 as f64 / 2.0, reference_dims.1 as f64 / 2.0];
     let suspect_per_reference = alignment.suspect_from_reference.local_scale(centre);
-    let work_scale = work_dims.0 as f64 / reference_dims.0 as f64;
-    let wanted = (work_scale / suspect_per_reference).min(1.0);
+    let out_scale = out_dims.0 as f64 / reference_dims.0 as f64;
+    let wanted = (out_scale / suspect_per_reference).min(1.0);
     let suspect_pixels = suspect.width() as f64 * suspect.height() as f64;
-    let t = crate::engine::trace::span("warp.reduce");
-    let (level, level_from_suspect) = if wanted < 0.8 {
+    if wanted < 0.8 {
         fit_rgb(suspect, (suspect_pixels * wanted * wanted) as u64)
     } else {
         (suspect.clone(), Homography::identity())
-    };
-    drop(t);
+    }
+}
+
+/// Warps a reduced suspect (`level`, with `level_from_suspect` from [`reduce_for`]) into
+/// an `out_dims` frame of the reference.
+pub fn warp_level(
+    level: &RgbImage,
+    level_from_suspect: &Homography,
+    alignment: &Alignment,
+    reference_dims: (u32, u32),
+    out_dims: (u32, u32),
+) -> Warped {
     let _t = crate::engine::trace::span("warp.sample");
+    let reference_from_out = scale_between(reference_dims, out_dims)
+        .inverse()
+        .expect("scale transforms invert");
     warp_with(
-        &level,
-        |p| {
-            let r = reference_from_work.apply(p);
-            level_from_suspect.apply(alignment.map(r))
-        },
-        work_dims,
+        level,
+        |p| level_from_suspect.apply(alignment.map(reference_from_out.apply(p))),
+        out_dims,
     )
 }
 
@@ -146,7 +152,12 @@ fn warp_with(
 /// the source.
 #[inline(always)]
 fn sample_fixed(raw: &[u8], w: usize, h: usize, qx: i64, qy: i64) -> Option<[u8; 3]> {
-    if qx < 0 || qy < 0 || qx > ((w as i64 - 1) << 16) || qy > ((h as i64 - 1) << 16) || w < 2 || h < 2
+    if qx < 0
+        || qy < 0
+        || qx > ((w as i64 - 1) << 16)
+        || qy > ((h as i64 - 1) << 16)
+        || w < 2
+        || h < 2
     {
         return None;
     }
@@ -178,13 +189,14 @@ mod tests {
     #[test]
     fn grid_warp_matches_exact_per_pixel_sampling() {
         let source = RgbImage::from_fn(300, 200, |x, y| {
-            image::Rgb([(x * 7 % 251) as u8, (y * 5 % 241) as u8, ((x + y) % 256) as u8])
+            image::Rgb([
+                (x * 7 % 251) as u8,
+                (y * 5 % 241) as u8,
+                ((x + y) % 256) as u8,
+            ])
         });
-        let h = Homography::from_rows([
-            [0.97, 0.05, 12.3],
-            [-0.04, 1.02, -7.9],
-            [2e-5, -3e-5, 1.0],
-        ]);
+        let h =
+            Homography::from_rows([[0.97, 0.05, 12.3], [-0.04, 1.02, -7.9], [2e-5, -3e-5, 1.0]]);
         let fast = warp_with(&source, |p| h.apply(p), (251, 187));
         for y in 0..187u32 {
             for x in 0..251u32 {
@@ -197,10 +209,15 @@ mod tests {
                     Some(e) if inside => {
                         let got = fast.image.get_pixel(x, y).0;
                         for c in 0..3 {
-                            assert!((got[c] as f32 - e[c]).abs() <= 1.6, "{x},{y}: {got:?} vs {e:?}");
+                            assert!(
+                                (got[c] as f32 - e[c]).abs() <= 1.6,
+                                "{x},{y}: {got:?} vs {e:?}"
+                            );
                         }
                     }
-                    Some(_) => assert!(q[0] > 298.99 || q[1] > 198.99 || q[0] < 0.01 || q[1] < 0.01),
+                    Some(_) => {
+                        assert!(q[0] > 298.99 || q[1] > 198.99 || q[0] < 0.01 || q[1] < 0.01)
+                    }
                 }
             }
         }

@@ -124,7 +124,10 @@ fn box_blur(img: &GrayImage, r: usize) -> GrayImage {
             .sum();
         for (x, o) in out.iter_mut().enumerate() {
             *o = sum as u16;
-            let (add, sub) = (clamp(x as isize + r as isize + 1, w), clamp(x as isize - r as isize, w));
+            let (add, sub) = (
+                clamp(x as isize + r as isize + 1, w),
+                clamp(x as isize - r as isize, w),
+            );
             sum = sum + line[add] as u32 - line[sub] as u32;
         }
     });
@@ -272,7 +275,13 @@ pub fn match_descriptors(
                 let cols = cols_a
                     .into_iter()
                     .zip(cols_b)
-                    .map(|(x, y)| if y.1 < x.1 || (y.1 == x.1 && y.0 < x.0) { y } else { x })
+                    .map(|(x, y)| {
+                        if y.1 < x.1 || (y.1 == x.1 && y.0 < x.0) {
+                            y
+                        } else {
+                            x
+                        }
+                    })
                     .collect();
                 (rows_a, cols)
             },

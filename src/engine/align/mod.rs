@@ -108,7 +108,7 @@ pub fn align(
     let t2 = crate::engine::trace::span("align.coarse.detect");
     let params = features::DetectParams {
         levels: 6,
-        max_keypoints: 5000,
+        max_keypoints: 4000,
     };
     let (kp_ref, kp_sus) = rayon::join(
         || features::detect(&ref_c, &params),
@@ -203,7 +203,7 @@ fn refine_from(
         let mid_params = RefineParams {
             patch: 32,
             radius: 5,
-            grid: (20, 15),
+            grid: (14, 10),
             min_ncc: 0.6,
         };
         if let Some(r) = refine::refine(&ref_m, &sus_m, mid_model, &mid_params) {
