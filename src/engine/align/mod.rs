@@ -100,7 +100,7 @@ pub fn align(
         }
     }
     let t = crate::engine::trace::span("align.coarse");
-    let coarse_pixels = 1_200_000;
+    let coarse_pixels = 800_000;
     let ((ref_c, c_from_ref), (sus_c, c_from_sus)) = rayon::join(
         || fit_gray(reference, coarse_pixels),
         || fit_gray(suspect, coarse_pixels),
