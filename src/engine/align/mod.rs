@@ -132,8 +132,10 @@ pub fn align(
     let src: Vec<[f64; 2]> = matches.iter().map(|m| kp_ref[m.0].pos).collect();
     let dst: Vec<[f64; 2]> = matches.iter().map(|m| kp_sus[m.1].pos).collect();
     drop(t2);
-    let _t2 = crate::engine::trace::span("align.coarse.ransac");
-    let coarse = ransac::ransac_homography(&src, &dst, 3.0, 0x5EED)
+    let t2 = crate::engine::trace::span("align.coarse.ransac");
+    let coarse = ransac::ransac_homography(&src, &dst, 3.0, 0x5EED);
+    drop(t2);
+    let coarse = coarse
         .filter(|r| r.inliers.len() >= MIN_INLIERS)
         .ok_or_else(|| {
             refuse(format!(
