@@ -23,12 +23,12 @@ enum Step {
 }
 
 /// The learned correction: steps applied in order to every suspect pixel.
-pub struct Normalisation {
+struct Normalisation {
     steps: Vec<Step>,
 }
 
 /// Size of the copies the correction is estimated on, for a working frame of `dims`.
-pub fn estimate_dims(dims: (u32, u32)) -> (u32, u32) {
+fn estimate_dims(dims: (u32, u32)) -> (u32, u32) {
     fit_dims(dims, ESTIMATE_PIXELS)
 }
 
@@ -53,11 +53,7 @@ pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage
 
 /// Learns the correction from small aligned copies; `valid` is non-zero where the
 /// suspect copy has data.
-pub fn estimate(
-    small_ref: &RgbImage,
-    small_sus: RgbImage,
-    small_valid: &GrayImage,
-) -> Normalisation {
+fn estimate(small_ref: &RgbImage, small_sus: RgbImage, small_valid: &GrayImage) -> Normalisation {
     let _t = crate::engine::trace::span("normalise.estimate");
     let mut estimate = small_sus;
     let mut steps = Vec::new();
@@ -77,7 +73,7 @@ pub fn estimate(
 }
 
 impl Normalisation {
-    pub fn apply(&self, img: &mut RgbImage) {
+    fn apply(&self, img: &mut RgbImage) {
         let (w, h) = (img.width() as usize, img.height() as usize);
         let rows = self.rows(w, h);
         img.par_chunks_mut(3 * w)
@@ -86,7 +82,7 @@ impl Normalisation {
     }
 
     /// The correction for rows of a `w` x `h` image, one row at a time.
-    pub fn rows(&self, w: usize, h: usize) -> RowCorrection<'_> {
+    fn rows(&self, w: usize, h: usize) -> RowCorrection<'_> {
         // Per column: the left grid node and the weight of the right one, for every grid.
         let column_weights = |cols: usize| -> Vec<(usize, i32)> {
             (0..w)
@@ -117,7 +113,7 @@ impl Normalisation {
 }
 
 /// [`Normalisation`] prepared for one image size.
-pub struct RowCorrection<'a> {
+struct RowCorrection<'a> {
     steps: &'a [Step],
     /// Per step: for each column, the left grid node and the weight of the right one
     /// (of 4096).
@@ -130,7 +126,7 @@ impl RowCorrection<'_> {
     /// Corrects row `y` (RGB, `3 w` bytes) in place. Integers throughout: a curve lookup
     /// rounds to a level anyway, and a gain (0.5-2) in 12-bit fixed point is exact to a
     /// small fraction of a level.
-    pub fn apply(&self, y: usize, row: &mut [u8]) {
+    fn apply(&self, y: usize, row: &mut [u8]) {
         let (w, h) = (self.w, self.h);
         // One gain per channel value, so the multiply is a flat loop that vectorises.
         let mut gain_row = vec![0u32; 3 * w];
