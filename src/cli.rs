@@ -53,9 +53,8 @@ pub struct CompareArgs {
     /// JSON file with rectangles to ignore: {"rects": [[x, y, w, h], ...]} in reference pixels.
     #[arg(long)]
     pub mask: Option<PathBuf>,
-    /// Higher finds fainter changes (default 1.0).
-    #[arg(long, default_value_t = 1.0)]
-    pub sensitivity: f64,
+    #[command(flatten)]
+    pub detect: DetectArgs,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -121,11 +120,73 @@ pub struct EvalArgs {
     /// Evaluate at most this many cases.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Align registered pairs too, instead of comparing them as registered.
+    #[arg(long, conflicts_with = "warp")]
+    pub realign: bool,
     /// Where to write the JSON results.
     #[arg(long, default_value = "boarddiff-eval.json")]
     pub json: PathBuf,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+}
+
+/// Detector settings shared by `compare` and `eval`. Only sensitivity is for everyday
+/// use; the rest let an engineer tune the detector on a dataset with `eval`.
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct DetectArgs {
+    /// Higher finds fainter changes (default 1.0).
     #[arg(long, default_value_t = 1.0)]
     pub sensitivity: f64,
+    /// Neighbourhood (working px) in which a pixel may find its match in the other photo.
+    #[arg(long)]
+    pub tolerance_px: Option<usize>,
+    /// How far (working px) a part may have moved and still count as the same part;
+    /// 0 turns the placement-jitter check off.
+    #[arg(long)]
+    pub jitter_px: Option<usize>,
+    /// Smallest region kept, in reference pixels.
+    #[arg(long)]
+    pub min_area_px: Option<u64>,
+    /// Hysteresis seed and grow thresholds, in noise sigmas.
+    #[arg(long)]
+    pub seed_sigma: Option<f64>,
+    #[arg(long)]
+    pub grow_sigma: Option<f64>,
+}
+
+impl DetectArgs {
+    pub fn settings(&self) -> Result<DetectSettings> {
+        let positive = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(v)
+            } else {
+                Err(anyhow::anyhow!(
+                    "--{name} must be a positive number, got {v}"
+                ))
+            }
+        };
+        let d = DetectSettings::default();
+        let settings = DetectSettings {
+            sensitivity: positive("sensitivity", self.sensitivity)?,
+            tolerance_px: self.tolerance_px.unwrap_or(d.tolerance_px),
+            jitter_px: self.jitter_px.unwrap_or(d.jitter_px),
+            min_area_px: self.min_area_px.unwrap_or(d.min_area_px),
+            seed_sigma: positive("seed-sigma", self.seed_sigma.unwrap_or(d.seed_sigma))?,
+            grow_sigma: positive("grow-sigma", self.grow_sigma.unwrap_or(d.grow_sigma))?,
+            ..d
+        };
+        if settings.tolerance_px > 8 || settings.jitter_px > 8 {
+            bail!("--tolerance-px and --jitter-px are at most 8 working pixels");
+        }
+        if settings.grow_sigma > settings.seed_sigma {
+            bail!(
+                "--grow-sigma ({}) must not exceed --seed-sigma ({})",
+                settings.grow_sigma,
+                settings.seed_sigma
+            );
+        }
+        Ok(settings)
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -212,19 +273,10 @@ fn progress_bar(quiet: bool) -> Bar {
 
 /// Runs a comparison and writes DIR; returns the exit code (0 no regions, 1 regions).
 pub fn compare(args: &CompareArgs) -> Result<u8> {
-    if !(args.sensitivity.is_finite() && args.sensitivity > 0.0) {
-        bail!(
-            "--sensitivity must be a positive number, got {}",
-            args.sensitivity
-        );
-    }
+    let settings = args.detect.settings()?;
     let ignore = match &args.mask {
         Some(m) => parse_mask(m)?.rects,
         None => Vec::new(),
-    };
-    let settings = DetectSettings {
-        sensitivity: args.sensitivity,
-        ..DetectSettings::default()
     };
     let bar = progress_bar(args.quiet);
     bar.update(Stage::Decode, 0.0);
@@ -328,7 +380,10 @@ pub fn compare_samples() -> Result<u8> {
         suspect: dir.join("suspect.jpg"),
         out: PathBuf::from("boarddiff-out"),
         mask: None,
-        sensitivity: 1.0,
+        detect: DetectArgs {
+            sensitivity: 1.0,
+            ..DetectArgs::default()
+        },
         quiet: false,
     };
     eprintln!(
@@ -448,10 +503,7 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
     let layout = detect_layout(&args.path)?;
     let mut cases = list_cases(&args.path, layout)?;
     cases.truncate(args.limit.unwrap_or(usize::MAX));
-    let settings = DetectSettings {
-        sensitivity: args.sensitivity,
-        ..DetectSettings::default()
-    };
+    let settings = args.detect.settings()?;
     eprintln!(
         "evaluating {} cases ({layout:?} layout{})",
         cases.len(),
@@ -461,7 +513,10 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
     let mut results: Vec<CaseResult> = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let result = match load_case(case, args.warp, i) {
-            Ok(loaded) => evaluate_case(&case.name, loaded, &settings),
+            Ok(mut loaded) => {
+                loaded.prealigned &= !args.realign;
+                evaluate_case(&case.name, loaded, &settings)
+            }
             Err(e) => CaseResult {
                 name: case.name.clone(),
                 truth: Vec::new(),

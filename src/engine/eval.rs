@@ -179,15 +179,18 @@ pub fn evaluate_case(
     case: crate::engine::datasets::LoadedCase,
     settings: &crate::engine::regions::DetectSettings,
 ) -> CaseResult {
-    use crate::engine::align::Alignment;
     use crate::engine::pipeline::{compare, compare_with_alignment, NoProgress};
     let (w, h) = case.reference.dimensions();
     let start = std::time::Instant::now();
     let result = if case.prealigned {
+        let alignment = crate::engine::align::registered(
+            &crate::engine::pyramid::to_gray(&case.reference),
+            &crate::engine::pyramid::to_gray(&case.test),
+        );
         compare_with_alignment(
             case.reference,
             case.test,
-            Alignment::identity(w, h),
+            alignment,
             settings.clone(),
             vec![],
             &NoProgress,

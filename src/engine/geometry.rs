@@ -165,6 +165,34 @@ pub fn fit_homography(
     out.is_finite().then_some(out)
 }
 
+/// Least-squares affine map from >= 3 correspondences, optionally weighted: the model for
+/// registered pairs, where a few textured patches cannot pin down perspective terms.
+pub fn fit_affine(
+    src: &[[f64; 2]],
+    dst: &[[f64; 2]],
+    weights: Option<&[f64]>,
+) -> Option<Homography> {
+    let n = src.len();
+    if n < 3 || dst.len() != n {
+        return None;
+    }
+    let ts = normalizer(src)?;
+    let mut ata = Matrix3::<f64>::zeros();
+    let (mut atu, mut atv) = (Vector3::<f64>::zeros(), Vector3::<f64>::zeros());
+    for i in 0..n {
+        let w = weights.map_or(1.0, |w| w[i]);
+        let row = vec3(ts.apply(src[i]));
+        ata += w * row * row.transpose();
+        atu += w * dst[i][0] * row;
+        atv += w * dst[i][1] * row;
+    }
+    let inv = ata.try_inverse()?;
+    let (a, b) = (inv * atu, inv * atv);
+    let m = Matrix3::new(a[0], a[1], a[2], b[0], b[1], b[2], 0.0, 0.0, 1.0) * ts.0;
+    let out = Homography(m);
+    out.is_finite().then_some(out)
+}
+
 fn normalizer(pts: &[[f64; 2]]) -> Option<Homography> {
     let n = pts.len() as f64;
     let (mx, my) = pts.iter().fold((0.0, 0.0), |a, p| (a.0 + p[0], a.1 + p[1]));
@@ -255,5 +283,21 @@ mod tests {
         let b = Homography::similarity(2.0, 0.0, 0.0, 0.0);
         let p = a.then(&b).apply([1.0, 1.0]);
         assert!((p[0] - 8.0).abs() < 1e-12 && (p[1] - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn affine_fit_recovers_an_affine_map() {
+        let truth =
+            Homography::from_rows([[1.01, 0.02, 3.5], [-0.015, 0.99, -2.25], [0.0, 0.0, 1.0]]);
+        let src: Vec<[f64; 2]> = (0..5)
+            .flat_map(|j| (0..5).map(move |i| [i as f64 * 100.0, j as f64 * 80.0]))
+            .collect();
+        let dst: Vec<[f64; 2]> = src.iter().map(|p| truth.apply(*p)).collect();
+        let fit = fit_affine(&src, &dst, None).expect("well-posed");
+        for p in &src {
+            let (a, b) = (fit.apply(*p), truth.apply(*p));
+            assert!((a[0] - b[0]).abs() < 1e-6 && (a[1] - b[1]).abs() < 1e-6);
+        }
+        assert!(fit_affine(&src[..2], &dst[..2], None).is_none());
     }
 }

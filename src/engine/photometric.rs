@@ -35,6 +35,7 @@ fn estimate_dims(dims: (u32, u32)) -> (u32, u32) {
 /// Makes `suspect` look lit like `reference` in place (estimated on ~1 MP copies).
 pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
     let (w, h) = estimate_dims(reference.dimensions());
+    let t = crate::engine::trace::span("normalise.resize");
     let (small_ref, small_sus, small_valid) = if (w, h) == reference.dimensions() {
         (reference.clone(), suspect.clone(), valid.clone())
     } else {
@@ -48,7 +49,10 @@ pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage
             v,
         )
     };
-    estimate(&small_ref, small_sus, &small_valid).apply(suspect);
+    drop(t);
+    let n = estimate(&small_ref, small_sus, &small_valid);
+    let _t = crate::engine::trace::span("normalise.apply");
+    n.apply(suspect);
 }
 
 /// Learns the correction from small aligned copies; `valid` is non-zero where the
@@ -193,8 +197,10 @@ fn estimate_curves(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage) 
 fn conditional_median_lut(joint: &[[u32; 256]; 256]) -> [u8; 256] {
     const MIN_SAMPLES: u64 = 12;
     let mut known: Vec<(f64, f64)> = Vec::new();
+    let mut counts = [0u64; 256];
     for (s, row) in joint.iter().enumerate() {
         let n: u64 = row.iter().map(|v| *v as u64).sum();
+        counts[s] = n;
         if n < MIN_SAMPLES {
             continue;
         }
@@ -235,10 +241,22 @@ fn conditional_median_lut(joint: &[[u32; 256]; 256]) -> [u8; 256] {
             y0 + (y1 - y0) * (x - x0) / (x1 - x0)
         };
     }
+    // Near black and white, smoothing is weighted by samples, so a well-populated level
+    // keeps its own median: clipped and binarised images pile up there, and with equal
+    // weights the rare in-between levels, whose medians are edge pixels of either tone,
+    // would pull black and white off their values.
     for (v, out) in lut.iter_mut().enumerate() {
         let (a, b) = (v.saturating_sub(2), (v + 2).min(255));
-        let mean = curve[a..=b].iter().sum::<f64>() / (b - a + 1) as f64;
-        *out = mean.round().clamp(0.0, 255.0) as u8;
+        let (sum, weight) = (a..=b).fold((0.0, 0.0), |(s, wt), u| {
+            // Only near the ends: elsewhere equal weights measured fewer false regions.
+            let wu = if !(8..=247).contains(&u) {
+                counts[u] as f64 + 1.0
+            } else {
+                1.0
+            };
+            (s + wu * curve[u], wt + wu)
+        });
+        *out = (sum / weight).round().clamp(0.0, 255.0) as u8;
     }
     lut
 }
@@ -330,5 +348,44 @@ mod tests {
             .sum::<f64>()
             / reference.as_raw().len() as f64;
         assert!(mean_abs < 6.0, "mean abs diff {mean_abs}");
+    }
+
+    #[test]
+    fn two_tone_scan_keeps_black_and_white() {
+        // Binarised scan, the suspect shifted by half a pixel: blended edge levels are rare
+        // and their medians must not drag black or white off their values.
+        let (w, h) = (200u32, 200u32);
+        let tone = |x: f64, y: f64| {
+            if ((x / 9.0) as i32 + (y / 13.0) as i32) % 2 == 0 {
+                0.0
+            } else {
+                255.0
+            }
+        };
+        let reference = RgbImage::from_fn(w, h, |x, y| {
+            let v = tone(x as f64, y as f64) as u8;
+            image::Rgb([v, v, v])
+        });
+        let mut suspect = RgbImage::from_fn(w, h, |x, y| {
+            let v = 0.5 * (tone(x as f64, y as f64) + tone(x as f64 + 1.0, y as f64));
+            image::Rgb([v as u8, v as u8, v as u8])
+        });
+        let valid = GrayImage::from_pixel(w, h, image::Luma([255]));
+        normalise(&reference, &mut suspect, &valid);
+        let (mut black, mut white) = (0u64, 0u64);
+        for (r, s) in reference.as_raw().iter().zip(suspect.as_raw()) {
+            if *r == 0 && *s <= 2 {
+                black += 1;
+            }
+            if *r == 255 && *s >= 253 {
+                white += 1;
+            }
+        }
+        let n = reference.as_raw().len() as f64;
+        assert!(
+            (black + white) as f64 > 0.85 * n,
+            "only {:.1}% of pixels kept their tone",
+            100.0 * (black + white) as f64 / n
+        );
     }
 }

@@ -113,10 +113,11 @@ pub fn find_regions(
         }
     }
     // Speckle from noise and JPEG has a size in working pixels, whatever the photo's
-    // resolution: keep a floor there too, or huge photos drown in tiny regions.
+    // resolution: keep a floor there too, or huge photos drown in tiny regions. An
+    // explicitly smaller minimum (clean scans) lowers the floor with it.
     let min_area_work =
         ((settings.min_area_px as f64 / (reference_from_work * reference_from_work)) as u64)
-            .max(MIN_AREA_WORK_PX);
+            .max(MIN_AREA_WORK_PX.min(settings.min_area_px));
     let candidates: Vec<WorkRegion> = stats
         .into_iter()
         .filter(|s| s.area >= min_area_work && s.peak >= seed_t)

@@ -94,7 +94,7 @@ pub fn align(
     // pads and binarised images can fool.
     if reference.dimensions() == suspect.dimensions() {
         let _t = crate::engine::trace::span("align.near_identity");
-        if let Some(a) = try_near_identity(reference, suspect) {
+        if let Some(a) = try_near_identity(reference, suspect, 4) {
             (progress.report)(1.0);
             return Ok(a);
         }
@@ -207,6 +207,8 @@ fn refine_from(
             radius: 5,
             grid: (14, 10),
             min_ncc: 0.6,
+            min_isotropy: 0.0,
+            affine: false,
         };
         if let Some(r) = refine::refine(&ref_m, &sus_m, mid_model, &mid_params) {
             model = m_from_ref.then(&r.suspect_from_reference).then(&sus_from_m);
@@ -221,6 +223,8 @@ fn refine_from(
         radius: 4,
         grid: (26, 20),
         min_ncc: 0.6,
+        min_isotropy: 0.0,
+        affine: false,
     };
     let t = crate::engine::trace::span("align.full");
     let fine = refine::refine(reference, suspect, model, &full_params).ok_or_else(|| {
@@ -237,18 +241,7 @@ fn refine_from(
         )));
     }
     model = fine.suspect_from_reference;
-    let (w, h) = reference.dimensions();
-    let mut rms = fine.rms_px;
-    let mut field = None;
-    if rms > 0.25 {
-        if let Some(f) = ResidualField::fit(w, h, &fine.matches, &model) {
-            let rms_with = rms_with_field(&fine.matches, &model, &f);
-            if rms_with < 0.8 * rms {
-                rms = rms_with;
-                field = Some(f);
-            }
-        }
-    }
+    let (rms, field) = residual_field(reference.dimensions(), &fine, &model);
     (progress.report)(1.0);
     let residuals = residual_map(&fine.matches, &model, field.as_ref());
     Ok(Alignment {
@@ -356,51 +349,101 @@ pub fn point_residuals(model: &Homography, points: &[PointPair]) -> Vec<f64> {
         .collect()
 }
 
-fn try_near_identity(reference: &GrayImage, suspect: &GrayImage) -> Option<Alignment> {
+/// Alignment of a pair known to be registered (scanner fixtures, registered datasets):
+/// the near-identity refinement where the photos have enough structure to confirm it,
+/// otherwise the identity as promised.
+pub fn registered(reference: &GrayImage, suspect: &GrayImage) -> Alignment {
+    // Scanner fixtures can be off by several pixels: a wide search is slow, so it is only
+    // the second attempt.
+    try_near_identity(reference, suspect, 4)
+        .or_else(|| try_near_identity(reference, suspect, 12))
+        .unwrap_or_else(|| Alignment::identity(reference.width(), reference.height()))
+}
+
+/// Refinement from the identity with a search of `radius` px.
+fn try_near_identity(
+    reference: &GrayImage,
+    suspect: &GrayImage,
+    radius: usize,
+) -> Option<Alignment> {
     let (w, h) = reference.dimensions();
+    // Dense on small images: registered scans of bare boards are mostly flat copper and
+    // straight traces, so few patches pin down both directions.
     let grid = (
-        (w / 64).clamp(6, 26) as usize,
-        (h / 64).clamp(6, 20) as usize,
+        (w / 32).clamp(6, 26) as usize,
+        (h / 32).clamp(6, 20) as usize,
     );
     let params = RefineParams {
         patch: 32,
-        radius: 4,
+        radius,
         grid,
         min_ncc: 0.7,
+        min_isotropy: 0.05,
+        affine: true,
     };
     let fine = refine::refine(reference, suspect, Homography::identity(), &params)?;
     let agreement = fine.matches.len() as f64 / fine.textured.max(1) as f64;
     let model = fine.suspect_from_reference;
-    let corner_shift = [
-        [0.0, 0.0],
-        [w as f64, 0.0],
-        [0.0, h as f64],
-        [w as f64, h as f64],
-    ]
-    .iter()
-    .map(|p| {
-        let q = model.apply(*p);
-        (q[0] - p[0]).hypot(q[1] - p[1])
-    })
-    .fold(0.0, f64::max);
-    if agreement < 0.7 || fine.matches.len() < 20 || fine.rms_px > 1.0 || corner_shift > 6.0 {
+    // Measured at the corners of the matched area: a board that fills a third of the scan
+    // says nothing about the blank rest, where any extrapolated shift is harmless.
+    let (x0, y0, x1, y1) = fine.matches.iter().fold(
+        (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
+        |(x0, y0, x1, y1), m| {
+            let [x, y] = m.pos_in_reference;
+            (x0.min(x), y0.min(y), x1.max(x), y1.max(y))
+        },
+    );
+    let corner_shift = [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]
+        .iter()
+        .map(|p| {
+            let q = model.apply(*p);
+            (q[0] - p[0]).hypot(q[1] - p[1])
+        })
+        .fold(0.0, f64::max);
+    // Binarised scans locate edges to a pixel or two at best and differ by local
+    // stretch; a pair that is not registered matches far fewer patches than this.
+    if agreement < 0.5
+        || fine.matches.len() < 12
+        || fine.rms_px > 2.0
+        || corner_shift > 1.5 * radius as f64
+    {
         return None;
     }
-    let residuals = residual_map(&fine.matches, &model, None);
+    let (rms, field) = residual_field((w, h), &fine, &model);
+    let residuals = residual_map(&fine.matches, &model, field.as_ref());
     Some(Alignment {
         suspect_from_reference: model,
-        field: None,
         quality: AlignQuality {
             inliers: fine.matches.len(),
             putative_matches: fine.matches.len(),
             patches_matched: fine.matches.len(),
             patches_textured: fine.textured,
-            rms_residual_px: fine.rms_px,
+            rms_residual_px: rms,
             overlap: overlap_fraction(&model, (w, h), suspect.dimensions()),
-            field_max_px: 0.0,
+            field_max_px: field.as_ref().map_or(0.0, |f| f.max_offset()),
             residuals,
         },
+        field,
     })
+}
+
+/// The bounded residual field, when it explains the patch residuals clearly better than
+/// the homography alone; with the RMS that results.
+fn residual_field(
+    (w, h): (u32, u32),
+    fine: &refine::RefineOutcome,
+    model: &Homography,
+) -> (f64, Option<ResidualField>) {
+    let rms = fine.rms_px;
+    if rms > 0.25 {
+        if let Some(f) = ResidualField::fit(w, h, &fine.matches, model) {
+            let rms_with = rms_with_field(&fine.matches, model, &f);
+            if rms_with < 0.8 * rms {
+                return (rms_with, Some(f));
+            }
+        }
+    }
+    (rms, None)
 }
 
 /// Each matched patch's position and its distance from the final mapping, for a picture
@@ -472,4 +515,33 @@ pub fn overlap_fraction(
         }
     }
     inside as f64 / (n * n) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A two-tone "scan": pads and traces on a 640 px square, shifted by (dx, dy).
+    fn scan(dx: i64, dy: i64) -> GrayImage {
+        GrayImage::from_fn(640, 640, |x, y| {
+            let (x, y) = (x as i64 - dx, y as i64 - dy);
+            let cell = (x.div_euclid(40), y.div_euclid(40));
+            let h = (cell.0 * 7919 + cell.1 * 104729).rem_euclid(97);
+            let (u, v) = (x.rem_euclid(40), y.rem_euclid(40));
+            let pad = h % 3 == 0 && (8..8 + h % 20).contains(&u) && (6..30).contains(&v);
+            let trace = h % 4 == 1 && (18..24).contains(&v);
+            image::Luma([if pad || trace { 0 } else { 255 }])
+        })
+    }
+
+    #[test]
+    fn registered_pairs_refine_several_pixels_of_offset() {
+        let (reference, suspect) = (scan(0, 0), scan(7, -5));
+        let a = registered(&reference, &suspect);
+        let q = a.map([320.0, 320.0]);
+        assert!(
+            (q[0] - 327.0).abs() < 0.5 && (q[1] - 315.0).abs() < 0.5,
+            "mapped the centre to {q:?}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! Sub-pixel refinement by normalised cross-correlation of a grid of patches. The suspect
 //! is warped into the reference frame patch by patch with the current homography, so any
 //! rotation or scale is already undone and only a small shift remains to be found.
-use crate::engine::geometry::{fit_homography, Homography};
+use crate::engine::geometry::{fit_affine, fit_homography, Homography};
 use crate::engine::sample::bilinear_gray;
 use image::GrayImage;
 use rayon::prelude::*;
@@ -11,6 +11,13 @@ pub struct RefineParams {
     pub radius: usize,
     pub grid: (usize, usize),
     pub min_ncc: f64,
+    /// Smallest ratio of the weak to the strong eigenvalue of the patch's gradient
+    /// structure tensor. A patch on one straight edge fits equally well anywhere along the
+    /// edge, so it says nothing about that direction and counts as untextured. 0 turns
+    /// the test off.
+    pub min_isotropy: f64,
+    /// Fit an affine map instead of a homography.
+    pub affine: bool,
 }
 
 /// A reference point and where the refinement found it in the suspect.
@@ -39,7 +46,7 @@ pub fn refine(
     let mut last = None;
     for _ in 0..2 {
         let (matches, textured) = match_grid(reference, suspect, &model, params);
-        let fitted = robust_fit(&matches)?;
+        let fitted = robust_fit(&matches, params.affine)?;
         model = fitted.0;
         last = Some(RefineOutcome {
             suspect_from_reference: model,
@@ -104,6 +111,9 @@ fn match_patch(
     ref_patch.iter_mut().for_each(|v| *v -= mean);
     let ref_norm = ref_patch.iter().map(|v| v * v).sum::<f64>().sqrt();
     if ref_norm / (n as f64) < 4.0 {
+        return None;
+    }
+    if p.min_isotropy > 0.0 && isotropy(&ref_patch, n) < p.min_isotropy {
         return None;
     }
     let mut window = vec![0f64; win * win];
@@ -186,6 +196,27 @@ fn match_patch(
     }))
 }
 
+/// Weak over strong eigenvalue of the gradient structure tensor: 0 for a straight edge,
+/// 1 for a corner or blob that constrains every direction equally.
+fn isotropy(patch: &[f64], n: usize) -> f64 {
+    let (mut xx, mut xy, mut yy) = (0.0, 0.0, 0.0);
+    for y in 1..n - 1 {
+        for x in 1..n - 1 {
+            let gx = patch[y * n + x + 1] - patch[y * n + x - 1];
+            let gy = patch[(y + 1) * n + x] - patch[(y - 1) * n + x];
+            xx += gx * gx;
+            xy += gx * gy;
+            yy += gy * gy;
+        }
+    }
+    let mean = 0.5 * (xx + yy);
+    let spread = (0.25 * (xx - yy).powi(2) + xy * xy).sqrt();
+    if mean + spread <= 0.0 {
+        return 0.0;
+    }
+    (mean - spread) / (mean + spread)
+}
+
 /// Dot product in eight independent lanes, so that it vectorises.
 #[inline]
 fn dot(a: &[f32], b: &[f32]) -> f64 {
@@ -207,14 +238,21 @@ fn dot(a: &[f32], b: &[f32]) -> f64 {
 
 /// Weighted least squares with Tukey weights, so that patches on a changed part or a
 /// repeated pattern do not bend the fit. Returns the model and the inlier RMS in px.
-pub fn robust_fit(matches: &[PatchMatch]) -> Option<(Homography, f64)> {
+pub fn robust_fit(matches: &[PatchMatch], affine: bool) -> Option<(Homography, f64)> {
     if matches.len() < 8 {
         return None;
     }
     let src: Vec<[f64; 2]> = matches.iter().map(|m| m.pos_in_reference).collect();
     let dst: Vec<[f64; 2]> = matches.iter().map(|m| m.pos_in_suspect).collect();
+    let fit = |w: Option<&[f64]>| {
+        if affine {
+            fit_affine(&src, &dst, w)
+        } else {
+            fit_homography(&src, &dst, w)
+        }
+    };
     let mut weights = vec![1.0; src.len()];
-    let mut model = fit_homography(&src, &dst, None)?;
+    let mut model = fit(None)?;
     for _ in 0..5 {
         let res = residuals(&model, &src, &dst);
         let mut sorted = res.clone();
@@ -228,7 +266,7 @@ pub fn robust_fit(matches: &[PatchMatch]) -> Option<(Homography, f64)> {
         if weights.iter().filter(|w| **w > 0.0).count() < 8 {
             return None;
         }
-        model = fit_homography(&src, &dst, Some(&weights))?;
+        model = fit(Some(&weights))?;
     }
     let res = residuals(&model, &src, &dst);
     let (sum, count) = res
@@ -247,4 +285,28 @@ pub fn residuals(model: &Homography, src: &[[f64; 2]], dst: &[[f64; 2]]) -> Vec<
             ((p[0] - d[0]).powi(2) + (p[1] - d[1]).powi(2)).sqrt()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isotropy_tells_edges_from_corners() {
+        let n = 16;
+        let edge: Vec<f64> = (0..n * n)
+            .map(|i| if i % n < n / 2 { 0.0 } else { 200.0 })
+            .collect();
+        let corner: Vec<f64> = (0..n * n)
+            .map(|i| {
+                if i % n < n / 2 && i / n < n / 2 {
+                    200.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        assert!(isotropy(&edge, n) < 0.01);
+        assert!(isotropy(&corner, n) > 0.3);
+    }
 }
