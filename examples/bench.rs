@@ -5,7 +5,7 @@
 //! cargo run --release --example bench                      # the bundled 24 MP sample pair
 //! cargo run --release --example bench -- REF.jpg SUS.jpg
 //! cargo run --release --example bench -- --generate 12000x8400 /tmp/bench100
-use boarddiff::cli::{compare, samples_dir, synth, CompareArgs, SynthCommand};
+use boarddiff::cli::{compare, samples_dir, synth, CompareArgs, DetectArgs, SynthCommand};
 use boarddiff::engine::load::load_rgb;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -70,7 +70,10 @@ fn main() -> anyhow::Result<()> {
             suspect: suspect.clone(),
             out: out.clone(),
             mask: None,
-            sensitivity: 1.0,
+            detect: DetectArgs {
+                sensitivity: 1.0,
+                ..DetectArgs::default()
+            },
             quiet: true,
         })?;
         total_runs.push(start.elapsed().as_secs_f64());
