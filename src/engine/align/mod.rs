@@ -108,7 +108,7 @@ pub fn align(
     let t2 = crate::engine::trace::span("align.coarse.detect");
     let params = features::DetectParams {
         levels: 6,
-        max_keypoints: 4000,
+        max_keypoints: 3000,
     };
     let (kp_ref, kp_sus) = rayon::join(
         || features::detect(&ref_c, &params),
