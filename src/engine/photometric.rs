@@ -63,7 +63,7 @@ fn estimate(small_ref: &RgbImage, small_sus: RgbImage, small_valid: &GrayImage) 
     let mut steps = Vec::new();
     // Flatten the light first: otherwise one suspect level mixes mask in a bright corner
     // with traces in a dark one and the tone curve learns the average of both.
-    for round in 0..3 {
+    for round in 0..5 {
         let step = if round % 2 == 0 {
             Step::Gain(estimate_gain(small_ref, &estimate, small_valid))
         } else {

@@ -355,9 +355,34 @@ pub fn point_residuals(model: &Homography, points: &[PointPair]) -> Vec<f64> {
 pub fn registered(reference: &GrayImage, suspect: &GrayImage) -> Alignment {
     // Scanner fixtures can be off by several pixels: a wide search is slow, so it is only
     // the second attempt.
-    try_near_identity(reference, suspect, 4)
+    let (w, h) = reference.dimensions();
+    let identity = Alignment::identity(w, h);
+    let Some(refined) = try_near_identity(reference, suspect, 4)
         .or_else(|| try_near_identity(reference, suspect, 12))
-        .unwrap_or_else(|| Alignment::identity(reference.width(), reference.height()))
+    else {
+        return identity;
+    };
+    // A correction under a quarter pixel is within what the matching can tell, and
+    // resampling by it only blurs the suspect's noise, which lowers the noise estimate
+    // and with it every threshold.
+    let corners = [
+        [0.0, 0.0],
+        [w as f64, 0.0],
+        [0.0, h as f64],
+        [w as f64, h as f64],
+    ];
+    let largest = corners
+        .iter()
+        .map(|p| {
+            let q = refined.map(*p);
+            (q[0] - p[0]).hypot(q[1] - p[1])
+        })
+        .fold(refined.quality.field_max_px, f64::max);
+    if largest < 0.25 {
+        identity
+    } else {
+        refined
+    }
 }
 
 /// Refinement from the identity with a search of `radius` px.
