@@ -371,13 +371,7 @@ pub fn registered(reference: &GrayImage, suspect: &GrayImage) -> Alignment {
         [0.0, h as f64],
         [w as f64, h as f64],
     ];
-    let largest = corners
-        .iter()
-        .map(|p| {
-            let q = refined.map(*p);
-            (q[0] - p[0]).hypot(q[1] - p[1])
-        })
-        .fold(refined.quality.field_max_px, f64::max);
+    let largest = largest_shift(|p| refined.map(p), &corners).max(refined.quality.field_max_px);
     if largest < 0.25 {
         identity
     } else {
@@ -418,13 +412,10 @@ fn try_near_identity(
             (x0.min(x), y0.min(y), x1.max(x), y1.max(y))
         },
     );
-    let corner_shift = [[x0, y0], [x1, y0], [x0, y1], [x1, y1]]
-        .iter()
-        .map(|p| {
-            let q = model.apply(*p);
-            (q[0] - p[0]).hypot(q[1] - p[1])
-        })
-        .fold(0.0, f64::max);
+    let corner_shift = largest_shift(
+        |p| model.apply(p),
+        &[[x0, y0], [x1, y0], [x0, y1], [x1, y1]],
+    );
     // Binarised scans locate edges to a pixel or two at best and differ by local
     // stretch; a pair that is not registered matches far fewer patches than this.
     if agreement < 0.5
@@ -450,6 +441,17 @@ fn try_near_identity(
         },
         field,
     })
+}
+
+/// The largest distance any of `points` moves under `map`.
+fn largest_shift(map: impl Fn([f64; 2]) -> [f64; 2], points: &[[f64; 2]]) -> f64 {
+    points
+        .iter()
+        .map(|p| {
+            let q = map(*p);
+            (q[0] - p[0]).hypot(q[1] - p[1])
+        })
+        .fold(0.0, f64::max)
 }
 
 /// The bounded residual field, when it explains the patch residuals clearly better than
