@@ -156,6 +156,18 @@ pub struct Truth {
     pub schema: u32,
     pub suspect_from_reference: Homography,
     pub modifications: Vec<TruthRegion>,
+    /// Parts the simulator nudged as a second board's placement would: not findings, and
+    /// listed so that a false region on one can be recognised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement_jitter: Vec<JitteredPart>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JitteredPart {
+    /// [x, y, w, h] in reference pixels.
+    pub bbox: [u32; 4],
+    pub shift_px: [f64; 2],
+    pub rotation_deg: f64,
 }
 
 /// Rectangles in reference pixels that the detector must ignore (stickers, serial labels).

@@ -1,6 +1,7 @@
 //! Alignment: coarse features and RANSAC on a small pyramid level, NCC refinement at a mid
 //! level and at full resolution, then an optional smooth residual field. Also decides when
 //! two photos are not the same board and refuses to diff them.
+pub mod fast;
 pub mod features;
 pub mod field;
 pub mod ransac;

@@ -173,6 +173,7 @@ pub fn generate(spec: &CaseSpec) -> Case {
             schema: SCHEMA,
             suspect_from_reference,
             modifications,
+            placement_jitter: Vec::new(),
         },
         reference_camera,
         suspect_camera,

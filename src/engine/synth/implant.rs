@@ -1,11 +1,12 @@
 //! The implant simulator: plants added, removed and altered parts in any board photo, then
-//! re-photographs it (pose, light, white balance, noise, JPEG) as a second board would be,
-//! with the exact truth. Spots are chosen from the photo's own texture: added parts go on
+//! re-photographs it (part placement, pose, light, white balance, noise, JPEG) as a second
+//! board would be, with the exact truth. Spots are chosen from the photo's own texture: added parts go on
 //! bare board next to existing parts, removed and altered ones are isolated parts.
 use super::camera::{jpeg_roundtrip, pose, Camera, PoseSpec};
 use super::canvas::{Canvas, Shape};
+use super::placement::jitter_parts;
 use crate::engine::pyramid::{fit_gray, to_gray};
-use crate::engine::report::{RegionKind, Truth, TruthRegion, SCHEMA};
+use crate::engine::report::{JitteredPart, RegionKind, Truth, TruthRegion, SCHEMA};
 use crate::engine::rng::Rng;
 use image::RgbImage;
 
@@ -54,7 +55,7 @@ pub struct ImplantSpec {
 }
 
 /// Mean gradient energy over rectangles, from an integral image of a ~1 MP copy.
-struct TextureMap {
+pub(super) struct TextureMap {
     w: usize,
     h: usize,
     per_cell: f64,
@@ -62,7 +63,7 @@ struct TextureMap {
 }
 
 impl TextureMap {
-    fn new(reference: &RgbImage) -> Self {
+    pub(super) fn new(reference: &RgbImage) -> Self {
         let (small, _) = fit_gray(&to_gray(reference), 1_000_000);
         let (w, h) = (small.width() as usize, small.height() as usize);
         let px = |x: usize, y: usize| small.as_raw()[y * w + x] as f64;
@@ -88,7 +89,7 @@ impl TextureMap {
     }
 
     /// Mean over [x0, y0, x1, y1] in reference px.
-    fn mean(&self, r: [f64; 4]) -> f64 {
+    pub(super) fn mean(&self, r: [f64; 4]) -> f64 {
         let c = |v: f64, n: usize| ((v / self.per_cell).round().max(0.0) as usize).min(n);
         let (x0, y0, x1, y1) = (
             c(r[0], self.w),
@@ -104,11 +105,11 @@ impl TextureMap {
     }
 }
 
-fn grow(b: [f64; 4], by: f64) -> [f64; 4] {
+pub(super) fn grow(b: [f64; 4], by: f64) -> [f64; 4] {
     [b[0] - by, b[1] - by, b[2] + by, b[3] + by]
 }
 
-fn overlaps(a: [f64; 4], b: [f64; 4]) -> bool {
+pub(super) fn overlaps(a: [f64; 4], b: [f64; 4]) -> bool {
     a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }
 
@@ -126,7 +127,7 @@ fn to_bbox(r: [f64; 4], (w, h): (u32, u32)) -> [u32; 4] {
 }
 
 /// The best of many random boxes of `half` size under `score`, clear of `taken`.
-fn pick(
+pub(super) fn pick(
     rng: &mut Rng,
     dims: (u32, u32),
     half: [f64; 2],
@@ -177,7 +178,7 @@ fn mean_rgb(img: &RgbImage, outer: [f64; 4], inner: [f64; 4]) -> [f64; 3] {
 
 /// A copy of the pixels of `r` grown by 2 px and clipped to the image, with its origin:
 /// what an edit reads, without copying the whole photo.
-fn crop_around(img: &RgbImage, r: [f64; 4]) -> (RgbImage, [f64; 2]) {
+pub(super) fn crop_around(img: &RgbImage, r: [f64; 4]) -> (RgbImage, [f64; 2]) {
     let (w, h) = img.dimensions();
     let x0 = (r[0] - 2.0).floor().clamp(0.0, w as f64) as u32;
     let y0 = (r[1] - 2.0).floor().clamp(0.0, h as f64) as u32;
@@ -493,7 +494,20 @@ pub fn plant(reference: &RgbImage, spec: &ImplantSpec) -> (RgbImage, Vec<TruthRe
 /// Plants the modifications and re-photographs the board: a suspect photo of the same
 /// size as the reference, and the truth with `suspect_from_reference`.
 pub fn simulate(reference: &RgbImage, spec: &ImplantSpec) -> (RgbImage, Truth) {
-    let (board, modifications) = plant(reference, spec);
+    let (mut board, modifications) = plant(reference, spec);
+    // Every other part of a second board sits a little differently: not a finding.
+    let keep_out: Vec<[f64; 4]> = modifications
+        .iter()
+        .map(|m| {
+            let [x, y, w, h] = m.bbox.map(f64::from);
+            grow([x, y, x + w, y + h], w.max(h) * 0.5 + 4.0)
+        })
+        .collect();
+    let nudges = jitter_parts(
+        &mut board,
+        &keep_out,
+        &mut Rng::new(spec.seed ^ 0x717E_5EED),
+    );
     let mut rng = Rng::new(spec.seed ^ 0x00CA_3E7A);
     let dims = reference.dimensions();
     let spec_pose = PoseSpec {
@@ -516,6 +530,14 @@ pub fn simulate(reference: &RgbImage, spec: &ImplantSpec) -> (RgbImage, Truth) {
             schema: SCHEMA,
             suspect_from_reference: camera.photo_from_board,
             modifications,
+            placement_jitter: nudges
+                .iter()
+                .map(|n| JitteredPart {
+                    bbox: to_bbox(n.bounds, dims),
+                    shift_px: n.shift_px,
+                    rotation_deg: n.rotation_deg,
+                })
+                .collect(),
         },
     )
 }

@@ -6,3 +6,4 @@ pub mod case;
 pub mod implant;
 pub mod layout;
 pub mod paint;
+pub mod placement;
