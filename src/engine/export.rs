@@ -335,26 +335,33 @@ pub fn write_outputs(cmp: Option<&Comparison>, report: &Report, dir: &Path) -> R
     };
     mkdir(dir)?;
     if let Some(cmp) = cmp {
-        let regions: Vec<&Region> = report.regions.iter().collect();
-        let t = crate::engine::trace::span("export.annotated");
-        let overview = reference_overview(cmp, &regions, ANNOTATED_MAX_SIDE);
-        let _t3 = crate::engine::trace::span("annotated.encode");
-        write_atomic(&dir.join("annotated.png"), &encode_png(&overview))?;
-        drop(t);
-        let _t = crate::engine::trace::span("export.crops");
         let crops = dir.join("regions");
         mkdir(&crops)?;
-        use rayon::prelude::*;
-        report
-            .regions
-            .par_iter()
-            .map(|r| {
-                write_atomic(
-                    &crops.join(format!("{:03}.png", r.id)),
-                    &encode_png(&region_sheet(cmp, r)),
-                )
-            })
-            .collect::<Result<Vec<()>>>()?;
+        // The overview's PNG encoder is single-threaded: the crops use the other cores.
+        let (annotated, sheets) = rayon::join(
+            || {
+                let _t = crate::engine::trace::span("export.annotated");
+                let regions: Vec<&Region> = report.regions.iter().collect();
+                let overview = reference_overview(cmp, &regions, ANNOTATED_MAX_SIDE);
+                write_atomic(&dir.join("annotated.png"), &encode_png(&overview))
+            },
+            || {
+                let _t = crate::engine::trace::span("export.crops");
+                use rayon::prelude::*;
+                report
+                    .regions
+                    .par_iter()
+                    .map(|r| {
+                        write_atomic(
+                            &crops.join(format!("{:03}.png", r.id)),
+                            &encode_png(&region_sheet(cmp, r)),
+                        )
+                    })
+                    .collect::<Result<Vec<()>>>()
+            },
+        );
+        annotated?;
+        sheets?;
     }
     // Written last: a report that exists describes images that exist.
     write_json(&dir.join("report.json"), report)
