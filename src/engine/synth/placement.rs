@@ -89,7 +89,7 @@ fn move_part(img: &mut RgbImage, nudge: &Nudge, margin: f64) {
             };
             let d = img.get_pixel_mut(x, y);
             for c in 0..3 {
-                d[c] = (d[c] as f64 * (1.0 - a) + v[c] as f64 * a).round() as u8;
+                d[c] = (d[c] as f64 * (1.0 - a) + v[c] * a).round() as u8;
             }
         }
     }
