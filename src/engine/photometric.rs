@@ -88,18 +88,18 @@ impl Normalisation {
     /// The correction for rows of a `w` x `h` image, one row at a time.
     fn rows(&self, w: usize, h: usize) -> RowCorrection<'_> {
         // Per column: the left grid node and the weight of the right one, for every grid.
-        let column_weights = |cols: usize| -> Vec<(usize, i32)> {
+        let column_weights = |cols: usize| -> Vec<(usize, f32)> {
             (0..w)
                 .map(|x| {
                     let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5)
                         .clamp(0.0, (cols - 1) as f32);
                     let x0 = (g as usize).min(cols.saturating_sub(2));
                     let fx = if cols > 1 { g - x0 as f32 } else { 0.0 };
-                    (x0, (fx * 4096.0).round() as i32)
+                    (x0, fx)
                 })
                 .collect()
         };
-        let columns: Vec<Vec<(usize, i32)>> = self
+        let columns: Vec<Vec<(usize, f32)>> = self
             .steps
             .iter()
             .map(|s| match s {
@@ -119,9 +119,8 @@ impl Normalisation {
 /// [`Normalisation`] prepared for one image size.
 struct RowCorrection<'a> {
     steps: &'a [Step],
-    /// Per step: for each column, the left grid node and the weight of the right one
-    /// (of 4096).
-    columns: Vec<Vec<(usize, i32)>>,
+    /// Per step: for each column, the left grid node and the weight of the right one.
+    columns: Vec<Vec<(usize, f32)>>,
     w: usize,
     h: usize,
 }
@@ -142,20 +141,22 @@ impl RowCorrection<'_> {
                     let y0 = (gy as usize).min(g.rows.saturating_sub(2));
                     let fy = if g.rows > 1 { gy - y0 as f32 } else { 0.0 };
                     let y1 = (y0 + 1).min(g.rows - 1);
-                    // Node gains of this row, x 2^24 (12 bits of gain fraction, 12 of weight); per
-                    // column they become Q15 (gain < 2).
-                    let nodes: Vec<i32> = (0..g.cols)
+                    // Node gains of this row in Q15 (gain < 2), the last repeated so that every
+                    // column has a right-hand node. f32 holds Q15 to 1/256 of a unit.
+                    let mut nodes: Vec<f32> = (0..g.cols)
                         .map(|c| {
                             let v = g.gains[y0 * g.cols + c] * (1.0 - fy)
                                 + g.gains[y1 * g.cols + c] * fy;
-                            (v.clamp(0.5, 2.0) * 4096.0 * 4096.0).round() as i32
+                            v.clamp(0.5, 2.0) * 32768.0
                         })
                         .collect();
+                    nodes.push(nodes[g.cols - 1]);
                     for (out, &(x0, fx)) in gain_row.chunks_exact_mut(3).zip(&self.columns[k]) {
-                        let x1 = (x0 + 1).min(g.cols - 1);
-                        let (n0, n1) = (nodes[x0], nodes[x1]);
-                        let gain = (n0 + (((n1 - n0) as i64 * fx as i64) >> 12) as i32 + 256) >> 9;
-                        out.fill(gain.min(u16::MAX as i32) as u16);
+                        let (n0, n1) = (nodes[x0], nodes[x0 + 1]);
+                        let gain = (n0 + (n1 - n0) * fx + 0.5).min(65535.0) as u16;
+                        out[0] = gain;
+                        out[1] = gain;
+                        out[2] = gain;
                     }
                     // (v << 8) * gain (Q15) >> 16 is v * gain in Q7: a u16 high-half multiply,
                     // which vectorises where a 32-bit multiply does not (SSE2).
