@@ -22,7 +22,10 @@ pub struct DetectSettings {
     pub tolerance_px: usize,
     /// How far (working px) a part may have moved and still count as the same part.
     pub jitter_px: usize,
-    /// Working resolution of the difference map, in megapixels.
+    /// Working resolution of the difference map, in megapixels. 6 MP was measured: on 30
+    /// procedural cases it had fewer false regions (0.50 against 0.87 per pair), but on 50
+    /// implant-simulator cases twice as many (3.4 against 1.8), on thin silkscreen lines
+    /// resampled at a coarser phase; 5 MP also missed one-letter marking changes.
     pub work_megapixels: f64,
 }
 
