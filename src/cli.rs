@@ -60,7 +60,7 @@ pub struct CompareArgs {
     pub quiet: bool,
 }
 
-#[derive(ClapArgs, Debug, Default)]
+#[derive(ClapArgs, Debug)]
 pub struct GuiArgs {
     #[arg(long, requires = "suspect", conflicts_with = "session")]
     pub reference: Option<PathBuf>,

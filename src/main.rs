@@ -7,11 +7,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     boarddiff::engine::memory::tune_allocator();
-    let args = cli::Args::parse();
-    let result = match args
+    // No subcommand opens the app: parsed as `gui` so that its flags get clap's defaults
+    // (a derived Default would leave --window empty).
+    let command = cli::Args::parse()
         .command
-        .unwrap_or_else(|| Command::Gui(Default::default()))
-    {
+        .or_else(|| cli::Args::parse_from(["boarddiff", "gui"]).command);
+    let Some(command) = command else {
+        eprintln!("error: boarddiff: no command");
+        return ExitCode::from(2);
+    };
+    let result = match command {
         Command::Compare(c) => cli::compare(&c),
         Command::Gui(g) => cli::gui(&g),
         Command::Export(e) => cli::export(&e),

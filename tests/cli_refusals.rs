@@ -148,3 +148,20 @@ fn blank_and_unrelated_images_are_refused() {
         "alignment refused",
     );
 }
+
+/// The README's first command is a bare `boarddiff`: it must reach the window with the
+/// default settings (it once failed on an empty --window), and without a display it says
+/// what is missing.
+#[test]
+fn bare_command_opens_the_app_or_names_the_missing_display() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_boarddiff"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("needs a display"), "{err}");
+    assert!(!err.contains("--window"), "{err}");
+}
