@@ -131,7 +131,8 @@ fn box_blur(img: &GrayImage, r: usize) -> GrayImage {
             }
         }
     });
-    // Exact rounding of a / taps^2 for every window sum (at most 255 * 81).
+    // Exact rounding of a / n for every window sum a <= 255 n (n = taps^2): the product
+    // stays under 255.5 * 2^24 < 2^32, and u16 sums hold windows up to 15 x 15.
     let recip = (1u32 << 24).div_ceil((taps * taps) as u32);
     let mut out = vec![0u8; w * h];
     out.par_chunks_mut(w).enumerate().for_each(|(y, o)| {
