@@ -126,9 +126,9 @@ struct RowCorrection<'a> {
 }
 
 impl RowCorrection<'_> {
-    /// Corrects row `y` (RGB, `3 w` bytes) in place. Integers throughout: a curve lookup
+    /// Corrects row `y` (RGB, `3 w` bytes) in place. Pixels stay integers: a curve lookup
     /// rounds to a level anyway, and a gain (0.5-2) in 15-bit fixed point is exact to a
-    /// small fraction of a level.
+    /// small fraction of a level; only the per-column gain interpolation is f32.
     fn apply(&self, y: usize, row: &mut [u8]) {
         let (w, h) = (self.w, self.h);
         // One gain per channel value, so the multiply is a flat loop that vectorises.

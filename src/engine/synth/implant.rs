@@ -188,6 +188,13 @@ pub(super) fn crop_around(img: &RgbImage, r: [f64; 4]) -> (RgbImage, [f64; 2]) {
     (crop.to_image(), [x0 as f64, y0 as f64])
 }
 
+/// Blend weight at (x, y) for a patch filling box `b`: 0 on its edge, rising to 1 at
+/// `feather` px inside.
+pub(super) fn feather_alpha(b: [f64; 4], x: f64, y: f64, feather: f64) -> f64 {
+    let edge = (x - b[0]).min(y - b[1]).min(b[2] - x).min(b[3] - y);
+    (edge / feather.max(1.0)).clamp(0.0, 1.0)
+}
+
 /// Copies `src` box content onto `dst` (same size) with a feathered edge and the mean
 /// colour of the destination's surroundings, so patches blend into the board.
 fn paste(img: &mut RgbImage, src: [f64; 4], dst: [f64; 4], feather: f64) {
@@ -201,8 +208,7 @@ fn paste(img: &mut RgbImage, src: [f64; 4], dst: [f64; 4], feather: f64) {
     for y in dst[1].max(0.0) as u32..(dst[3].ceil() as u32).min(h) {
         for x in dst[0].max(0.0) as u32..(dst[2].ceil() as u32).min(w) {
             let (dx, dy) = (x as f64 - dst[0], y as f64 - dst[1]);
-            let edge = dx.min(dy).min(dst[2] - x as f64).min(dst[3] - y as f64);
-            let a = (edge / feather.max(1.0)).clamp(0.0, 1.0);
+            let a = feather_alpha(dst, x as f64, y as f64, feather);
             let (sx, sy) = ((src[0] + dx) as u32, (src[1] + dy) as u32);
             if sx >= w || sy >= h {
                 continue;

@@ -2,8 +2,9 @@
 //! where the first has them (pick-and-place tolerance is about ±0.05 mm and ±0.5°, and
 //! reflow moves parts a little more). The simulator nudges parts found in the photo so
 //! that the detector is scored against that variation, which is not a finding.
-use super::implant::{crop_around, grow, pick, TextureMap};
+use super::implant::{crop_around, feather_alpha, grow, pick, TextureMap};
 use crate::engine::rng::Rng;
+use crate::engine::sample::cubic_rgb;
 use image::RgbImage;
 
 /// How many parts are nudged, per megapixel of photo.
@@ -69,11 +70,7 @@ fn move_part(img: &mut RgbImage, nudge: &Nudge, margin: f64) {
         for x in outer[0].floor().max(0.0) as u32..(outer[2].ceil() as u32).min(w) {
             let (px, py) = (x as f64, y as f64);
             // Inside the part box the move is complete; across the margin it fades out.
-            let edge = (px - outer[0])
-                .min(py - outer[1])
-                .min(outer[2] - px)
-                .min(outer[3] - py);
-            let a = (edge / margin.max(1.0)).clamp(0.0, 1.0);
+            let a = feather_alpha(outer, px, py, margin);
             if a <= 0.0 {
                 continue;
             }
@@ -93,39 +90,6 @@ fn move_part(img: &mut RgbImage, nudge: &Nudge, margin: f64) {
             }
         }
     }
-}
-
-/// Catmull-Rom sample at (x, y), None within 1 px of the edge. Bilinear resampling
-/// softens a part at half-pixel shifts, and the detector rightly saw the blurred markings
-/// as altered: a nudged part must stay as sharp as the rest of the photo.
-fn cubic_rgb(img: &RgbImage, x: f64, y: f64) -> Option<[f64; 3]> {
-    let (w, h) = img.dimensions();
-    let (x0, y0) = (x.floor(), y.floor());
-    if x0 < 1.0 || y0 < 1.0 || x0 + 2.0 >= w as f64 || y0 + 2.0 >= h as f64 {
-        return None;
-    }
-    let weights = |t: f64| {
-        let (t2, t3) = (t * t, t * t * t);
-        [
-            0.5 * (-t3 + 2.0 * t2 - t),
-            0.5 * (3.0 * t3 - 5.0 * t2 + 2.0),
-            0.5 * (-3.0 * t3 + 4.0 * t2 + t),
-            0.5 * (t3 - t2),
-        ]
-    };
-    let (wx, wy) = (weights(x - x0), weights(y - y0));
-    let mut out = [0.0; 3];
-    for (j, wyj) in wy.iter().enumerate() {
-        for (i, wxi) in wx.iter().enumerate() {
-            let p = img
-                .get_pixel(x0 as u32 + i as u32 - 1, y0 as u32 + j as u32 - 1)
-                .0;
-            for c in 0..3 {
-                out[c] += wxi * wyj * p[c] as f64;
-            }
-        }
-    }
-    Some(out.map(|v| v.clamp(0.0, 255.0)))
 }
 
 #[cfg(test)]
