@@ -23,10 +23,7 @@ fn main() -> anyhow::Result<()> {
     let t = load_rgb(args[2].as_ref())?.rgb;
     let (w, h) = r.dimensions();
     let cmp = if args.get(4).map(String::as_str) == Some("reg") {
-        let a = boarddiff::engine::align::registered(
-            &boarddiff::engine::pyramid::to_gray(&r),
-            &boarddiff::engine::pyramid::to_gray(&t),
-        );
+        let a = boarddiff::engine::align::registered(&r, &t);
         compare_with_alignment(r, t, a, settings, vec![], &NoProgress)?
     } else if args.get(4).is_some() {
         compare(r, t, settings, vec![], &NoProgress)?

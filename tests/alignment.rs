@@ -1,21 +1,19 @@
 //! Alignment accuracy on generated pairs, including quarter turns and scale changes.
-use boarddiff::engine::align::{align, AlignProgress};
 use boarddiff::engine::geometry::mean_grid_error;
-use boarddiff::engine::pyramid::to_gray;
+use boarddiff::engine::pipeline::{align_prepared, prepare, NoProgress};
+use boarddiff::engine::regions::DetectSettings;
 use boarddiff::engine::synth::case::{generate, CaseSpec};
 
+/// Through the reductions the pipeline aligns from.
 fn error_for(spec: &CaseSpec) -> f64 {
     let case = generate(spec);
-    let progress = AlignProgress {
-        report: &|_| {},
-        cancelled: &|| false,
-    };
-    let a = align(
-        &to_gray(&case.reference),
-        &to_gray(&case.suspect),
-        &progress,
-    )
-    .expect("aligns");
+    let prepared = prepare(
+        &case.reference,
+        &case.suspect,
+        &DetectSettings::default(),
+        true,
+    );
+    let a = align_prepared(&case.reference, &case.suspect, &prepared, &NoProgress).expect("aligns");
     let (w, h) = case.reference.dimensions();
     mean_grid_error(w, h, 20, |p| case.true_map(p), |p| a.map(p))
 }

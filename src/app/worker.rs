@@ -6,8 +6,10 @@ use crate::app::tiles::Pyramid;
 use crate::engine::align::{self, AlignProgress, Alignment, PointPair};
 use crate::engine::diff::ScoreMap;
 use crate::engine::error::EngineError;
-use crate::engine::pipeline::{compare_with_alignment, load_pair, Comparison, Progress, Stage};
-use crate::engine::pyramid::to_gray;
+use crate::engine::pipeline::{
+    align_prepared, compare_prepared, compare_with_alignment, load_pair, prepare, Comparison,
+    Prepared, Progress, Stage,
+};
 use crate::engine::quiz::QuizScore;
 use crate::engine::regions::DetectSettings;
 use crate::engine::report::{write_atomic, write_json, Region, Truth, TruthRegion};
@@ -250,15 +252,17 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
         } => {
             shared.update(Stage::Decode, 0.0);
             let (r, s) = load_pair(&reference, &suspect)?;
-            let (rg, sg) = rayon::join(|| to_gray(&r.rgb), || to_gray(&s.rgb));
+            let prepared = prepare(&r.rgb, &s.rgb, &settings, true);
             let report = |f: f32| shared.update(Stage::Align, f);
             let cancelled = || shared.cancelled();
             let progress = AlignProgress {
                 report: &report,
                 cancelled: &cancelled,
             };
-            let alignment = align::from_points(&rg, &sg, &points, &progress)?;
-            drop((rg, sg));
+            let (reference_source, suspect_source) = prepared.align_sources(&r.rgb, &s.rgb);
+            let alignment =
+                align::from_points(&reference_source, &suspect_source, &points, &progress)?;
+            drop((reference_source, suspect_source));
             let session_seed = previous.map(|mut p| {
                 p.manual_points = points.clone();
                 p
@@ -266,7 +270,7 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
             let mut opened = finish(
                 (&reference, r.rgb),
                 (&suspect, s.rgb),
-                alignment,
+                (alignment, Some(prepared)),
                 settings,
                 masks,
                 session_seed,
@@ -397,23 +401,12 @@ fn open_pair(
         return Err(EngineError::Cancelled);
     }
     shared.update(Stage::Align, 0.0);
-    let (rg, sg) = rayon::join(|| to_gray(&r.rgb), || to_gray(&s.rgb));
-    let report = |f: f32| shared.update(Stage::Align, f);
-    let cancelled = || shared.cancelled();
-    let aligned = align::align(
-        &rg,
-        &sg,
-        &AlignProgress {
-            report: &report,
-            cancelled: &cancelled,
-        },
-    );
-    drop((rg, sg));
-    match aligned {
+    let prepared = prepare(&r.rgb, &s.rgb, &settings, true);
+    match align_prepared(&r.rgb, &s.rgb, &prepared, shared) {
         Ok(alignment) => Ok(Output::Opened(Box::new(finish(
             (reference, r.rgb),
             (suspect, s.rgb),
-            alignment,
+            (alignment, Some(prepared)),
             settings,
             masks,
             previous,
@@ -483,7 +476,7 @@ fn open_session(path: &Path, shared: &Shared) -> Result<Output, EngineError> {
     let mut opened = finish(
         (&reference, r.rgb),
         (&suspect, s.rgb),
-        alignment,
+        (alignment, None),
         settings,
         masks,
         Some(session),
@@ -501,7 +494,7 @@ fn open_session(path: &Path, shared: &Shared) -> Result<Output, EngineError> {
 fn finish(
     (reference_path, reference): (&Path, RgbImage),
     (suspect_path, suspect): (&Path, RgbImage),
-    alignment: Alignment,
+    (alignment, prepared): (Alignment, Option<Prepared>),
     settings: DetectSettings,
     masks: Vec<[u32; 4]>,
     previous: Option<Session>,
@@ -509,14 +502,25 @@ fn finish(
 ) -> Result<Opened, EngineError> {
     let reference_info = image_info(reference_path, reference.dimensions())?;
     let suspect_info = image_info(suspect_path, suspect.dimensions())?;
-    let cmp = compare_with_alignment(
-        reference,
-        suspect,
-        alignment.clone(),
-        settings.clone(),
-        masks.clone(),
-        shared,
-    )?;
+    let cmp = match prepared {
+        Some(prepared) => compare_prepared(
+            reference,
+            suspect,
+            prepared,
+            alignment.clone(),
+            settings.clone(),
+            masks.clone(),
+            shared,
+        ),
+        None => compare_with_alignment(
+            reference,
+            suspect,
+            alignment.clone(),
+            settings.clone(),
+            masks.clone(),
+            shared,
+        ),
+    }?;
     shared.update(Stage::Export, 0.5);
     let images = DisplayImages::build(&cmp);
     let cmp = Arc::new(cmp);

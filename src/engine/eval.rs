@@ -183,10 +183,7 @@ pub fn evaluate_case(
     let (w, h) = case.reference.dimensions();
     let start = std::time::Instant::now();
     let result = if case.prealigned {
-        let alignment = crate::engine::align::registered(
-            &crate::engine::pyramid::to_gray(&case.reference),
-            &crate::engine::pyramid::to_gray(&case.test),
-        );
+        let alignment = crate::engine::align::registered(&case.reference, &case.test);
         compare_with_alignment(
             case.reference,
             case.test,

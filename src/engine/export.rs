@@ -343,7 +343,11 @@ pub fn write_outputs(cmp: Option<&Comparison>, report: &Report, dir: &Path) -> R
                 let _t = crate::engine::trace::span("export.annotated");
                 let regions: Vec<&Region> = report.regions.iter().collect();
                 let overview = reference_overview(cmp, &regions, ANNOTATED_MAX_SIDE);
-                write_atomic(&dir.join("annotated.png"), &encode_png(&overview))
+                let t = crate::engine::trace::span("annotated.encode");
+                let png = encode_png(&overview);
+                drop(t);
+                let _t = crate::engine::trace::span("annotated.write");
+                write_atomic(&dir.join("annotated.png"), &png)
             },
             || {
                 let _t = crate::engine::trace::span("export.crops");

@@ -1,16 +1,17 @@
 //! One comparison from two decoded photos to regions, with per-stage timing, progress and
 //! cancellation. The working-resolution images and the score map are kept so that a
 //! re-threshold (GUI sliders) never re-aligns.
-use crate::engine::align::{self, AlignProgress, Alignment};
+use crate::engine::align::{self, AlignProgress, AlignSource, Alignment};
 use crate::engine::diff::{score_map, DiffParams, ScoreMap};
 use crate::engine::error::{EngineError, Result};
+use crate::engine::geometry::Homography;
 use crate::engine::load::{load_rgb, LoadedImage};
 use crate::engine::photometric;
-use crate::engine::pyramid::{fit_dims, resize_rgb, to_gray};
+use crate::engine::pyramid::{fit_dims, resize_rgb};
 use crate::engine::regions::{find_regions, DetectSettings};
 use crate::engine::report::Region;
-use crate::engine::warp::{reduce_for, warp_level, Warped};
-use image::{GrayImage, RgbImage};
+use crate::engine::warp::{reduce_for, reduce_guess, warp_level, Warped};
+use image::RgbImage;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -193,14 +194,19 @@ fn diff_stage(reference: &RgbImage, suspect: &Warped, settings: &DetectSettings)
 /// Learning the light correction on a small warp of a reduced suspect (to apply it row by
 /// row during the full warp) was tried: it saved ~30 ms at 24 MP but tripled false
 /// regions on implant cases, so the correction is learned from the warped working image.
+///
+/// `guessed` is the suspect's reduction made before the alignment was known
+/// ([`Prepared`]); it is used when it serves this alignment.
 pub fn warp_normalised(
     suspect: &RgbImage,
     alignment: &Alignment,
     reference_dims: (u32, u32),
     work_reference: &RgbImage,
+    guessed: Option<(RgbImage, Homography)>,
 ) -> Warped {
     let work_dims = work_reference.dimensions();
-    let (level, level_from_suspect) = reduce_for(suspect, alignment, reference_dims, work_dims);
+    let (level, level_from_suspect) =
+        reduce_for(suspect, alignment, reference_dims, work_dims, guessed);
     let mut warped = warp_level(
         &level,
         &level_from_suspect,
@@ -211,6 +217,82 @@ pub fn warp_normalised(
     drop(level);
     photometric::normalise(work_reference, &mut warped.image, &warped.valid);
     warped
+}
+
+/// The reductions made before alignment: the reference's working copy, and the suspect's
+/// reduction for the warp as guessed from the image sizes. Alignment's small levels come
+/// from them, so no whole grey copy of either photo is ever made.
+pub struct Prepared {
+    work_reference: RgbImage,
+    suspect_guess: Option<(RgbImage, Homography)>,
+}
+
+impl Prepared {
+    /// What alignment reads of the two photos these reductions were made from.
+    pub fn align_sources<'a>(
+        &'a self,
+        reference: &'a RgbImage,
+        suspect: &'a RgbImage,
+    ) -> (AlignSource<'a>, AlignSource<'a>) {
+        rayon::join(
+            || AlignSource::rgb(reference, &self.work_reference),
+            || match &self.suspect_guess {
+                Some((level, _)) => AlignSource::rgb(suspect, level),
+                None => AlignSource::rgb(suspect, suspect),
+            },
+        )
+    }
+}
+
+/// Makes the [`Prepared`] reductions; `for_alignment` false skips the suspect's guess,
+/// which only pays off when alignment uses it.
+pub fn prepare(
+    reference: &RgbImage,
+    suspect: &RgbImage,
+    settings: &DetectSettings,
+    for_alignment: bool,
+) -> Prepared {
+    let work_pixels = (settings.work_megapixels * 1e6) as u64;
+    let reference_dims = reference.dimensions();
+    let work_dims = fit_dims(reference_dims, work_pixels);
+    let (work_reference, suspect_guess) = rayon::join(
+        || {
+            if work_dims == reference_dims {
+                reference.clone()
+            } else {
+                resize_rgb(reference, work_dims.0, work_dims.1).0
+            }
+        },
+        || {
+            for_alignment
+                .then(|| reduce_guess(suspect, reference_dims, work_dims))
+                .flatten()
+        },
+    );
+    Prepared {
+        work_reference,
+        suspect_guess,
+    }
+}
+
+/// Aligns two decoded photos from their [`Prepared`] reductions.
+pub fn align_prepared(
+    reference: &RgbImage,
+    suspect: &RgbImage,
+    prepared: &Prepared,
+    progress: &dyn Progress,
+) -> Result<Alignment> {
+    let (reference_source, suspect_source) = prepared.align_sources(reference, suspect);
+    let report = |f: f32| progress.update(Stage::Align, f);
+    let cancelled = || progress.cancelled();
+    align::align(
+        &reference_source,
+        &suspect_source,
+        &AlignProgress {
+            report: &report,
+            cancelled: &cancelled,
+        },
+    )
 }
 
 /// Aligns and compares two decoded photos. Alignment failures come back as
@@ -241,6 +323,31 @@ pub fn compare_with_alignment(
         reference,
         suspect,
         Some(alignment),
+        None,
+        settings,
+        ignore,
+        progress,
+        &mut timings,
+    )
+}
+
+/// As [`compare_with_alignment`] for an alignment from [`align_prepared`] on the same
+/// [`Prepared`] reductions, which are then not made again.
+pub fn compare_prepared(
+    reference: RgbImage,
+    suspect: RgbImage,
+    prepared: Prepared,
+    alignment: Alignment,
+    settings: DetectSettings,
+    ignore: Vec<[u32; 4]>,
+    progress: &dyn Progress,
+) -> Result<Comparison> {
+    let mut timings = Timings::default();
+    run(
+        reference,
+        suspect,
+        Some(alignment),
+        Some(prepared),
         settings,
         ignore,
         progress,
@@ -258,14 +365,16 @@ pub fn compare_timed(
     timings: &mut Timings,
 ) -> Result<Comparison> {
     run(
-        reference, suspect, None, settings, ignore, progress, timings,
+        reference, suspect, None, None, settings, ignore, progress, timings,
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     reference: RgbImage,
     suspect: RgbImage,
     known_alignment: Option<Alignment>,
+    prepared: Option<Prepared>,
     settings: DetectSettings,
     ignore: Vec<[u32; 4]>,
     progress: &dyn Progress,
@@ -279,52 +388,33 @@ fn run(
         }
     };
     progress.update(Stage::Pyramid, 0.0);
-    let work_pixels = (settings.work_megapixels * 1e6) as u64;
-    let work_dims = fit_dims(reference.dimensions(), work_pixels);
-    let need_gray = known_alignment.is_none();
-    let ((ref_gray, sus_gray), work_reference) = timings.time(Stage::Pyramid, || {
-        rayon::join(
-            || {
-                if need_gray {
-                    rayon::join(|| to_gray(&reference), || to_gray(&suspect))
-                } else {
-                    (GrayImage::new(1, 1), GrayImage::new(1, 1))
-                }
-            },
-            || {
-                if work_dims == reference.dimensions() {
-                    reference.clone()
-                } else {
-                    resize_rgb(&reference, work_dims.0, work_dims.1).0
-                }
-            },
-        )
-    });
+    let prepared = match prepared {
+        Some(p) => p,
+        None => timings.time(Stage::Pyramid, || {
+            prepare(&reference, &suspect, &settings, known_alignment.is_none())
+        }),
+    };
     check()?;
-    let report = |f: f32| progress.update(Stage::Align, f);
-    let cancelled = || progress.cancelled();
     let alignment = match known_alignment {
         Some(a) => a,
         None => timings.time(Stage::Align, || {
-            align::align(
-                &ref_gray,
-                &sus_gray,
-                &AlignProgress {
-                    report: &report,
-                    cancelled: &cancelled,
-                },
-            )
+            align_prepared(&reference, &suspect, &prepared, progress)
         })?,
     };
-    drop((ref_gray, sus_gray));
+    let reference_dims = reference.dimensions();
+    let Prepared {
+        work_reference,
+        suspect_guess,
+    } = prepared;
     check()?;
     progress.update(Stage::Warp, 0.0);
     let work_suspect = timings.time(Stage::Warp, || {
         warp_normalised(
             &suspect,
             &alignment,
-            reference.dimensions(),
+            reference_dims,
             &work_reference,
+            suspect_guess,
         )
     });
     check()?;

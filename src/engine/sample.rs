@@ -1,9 +1,43 @@
 //! Sub-pixel sampling. Coordinates are pixel centres at integers; samples outside the image
 //! are None so callers can tell "no data" from "black".
+use crate::engine::pyramid::luma_of;
 use image::{GrayImage, RgbImage};
 
+/// Grey values by pixel: read from a grey image, or computed from a colour photo where
+/// they are needed, so that sparse readers (alignment's patches) never pay for a whole
+/// grey copy of a big photo.
+pub trait Luma: Sync {
+    fn dimensions(&self) -> (u32, u32);
+    /// `x`, `y` inside the image.
+    fn luma(&self, x: u32, y: u32) -> u8;
+}
+
+impl Luma for GrayImage {
+    #[inline]
+    fn dimensions(&self) -> (u32, u32) {
+        GrayImage::dimensions(self)
+    }
+    #[inline]
+    fn luma(&self, x: u32, y: u32) -> u8 {
+        self.as_raw()[y as usize * self.width() as usize + x as usize]
+    }
+}
+
+impl Luma for RgbImage {
+    #[inline]
+    fn dimensions(&self) -> (u32, u32) {
+        RgbImage::dimensions(self)
+    }
+    #[inline]
+    fn luma(&self, x: u32, y: u32) -> u8 {
+        let i = 3 * (y as usize * self.width() as usize + x as usize);
+        let raw = self.as_raw();
+        luma_of([raw[i], raw[i + 1], raw[i + 2]])
+    }
+}
+
 #[inline]
-pub fn bilinear_gray(img: &GrayImage, x: f64, y: f64) -> Option<f32> {
+pub fn bilinear_gray<L: Luma + ?Sized>(img: &L, x: f64, y: f64) -> Option<f32> {
     let (w, h) = img.dimensions();
     if !(x >= 0.0 && y >= 0.0 && x <= (w - 1) as f64 && y <= (h - 1) as f64) {
         return None;
@@ -12,10 +46,8 @@ pub fn bilinear_gray(img: &GrayImage, x: f64, y: f64) -> Option<f32> {
     let y0 = (y as u32).min(h - 2);
     let fx = (x - x0 as f64) as f32;
     let fy = (y - y0 as f64) as f32;
-    let raw = img.as_raw();
-    let i = (y0 * w + x0) as usize;
-    let (a, b) = (raw[i] as f32, raw[i + 1] as f32);
-    let (c, d) = (raw[i + w as usize] as f32, raw[i + w as usize + 1] as f32);
+    let (a, b) = (img.luma(x0, y0) as f32, img.luma(x0 + 1, y0) as f32);
+    let (c, d) = (img.luma(x0, y0 + 1) as f32, img.luma(x0 + 1, y0 + 1) as f32);
     let top = a + (b - a) * fx;
     let bottom = c + (d - c) * fx;
     Some(top + (bottom - top) * fy)

@@ -11,23 +11,41 @@ fn enabled() -> bool {
 /// Prints the time from creation to drop under `name`.
 pub struct Span {
     name: &'static str,
-    start: Option<Instant>,
+    start: Option<(Instant, f64)>,
 }
 
 pub fn span(name: &'static str) -> Span {
     Span {
         name,
-        start: enabled().then(Instant::now),
+        start: enabled().then(|| (Instant::now(), process_cpu_seconds())),
+    }
+}
+
+/// CPU time of all threads: against wall time it shows how well a stage uses the cores.
+fn process_cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer for the duration of the call.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } == 0;
+    if ok {
+        ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+    } else {
+        f64::NAN
     }
 }
 
 impl Drop for Span {
     fn drop(&mut self) {
-        if let Some(start) = self.start {
+        if let Some((start, cpu_start)) = self.start {
+            let wall = start.elapsed().as_secs_f64();
+            let cpu = process_cpu_seconds() - cpu_start;
             eprintln!(
-                "trace {:<24} {:>8.1} ms",
+                "trace {:<24} {:>8.1} ms  cpu x{:.2}",
                 self.name,
-                start.elapsed().as_secs_f64() * 1e3
+                wall * 1e3,
+                cpu / wall.max(1e-9)
             );
         }
     }

@@ -5,6 +5,7 @@ use crate::engine::geometry::Homography;
 use crate::engine::pyramid::{fit_rgb, scale_between};
 use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 pub struct Warped {
     pub image: RgbImage,
@@ -12,25 +13,79 @@ pub struct Warped {
     pub valid: GrayImage,
 }
 
-/// The suspect reduced to about the sampling density of a warp into `out_dims` (a frame
-/// of the reference scaled to that size), so bilinear sampling does not alias. Returns
-/// the reduced copy and the transform from suspect pixels to its pixels.
-pub fn reduce_for(
-    suspect: &RgbImage,
-    alignment: &Alignment,
-    reference_dims: (u32, u32),
-    out_dims: (u32, u32),
-) -> (RgbImage, Homography) {
-    let _t = crate::engine::trace::span("warp.reduce");
+/// Below this ratio of output to suspect sampling density, bilinear sampling would alias:
+/// the suspect is reduced first.
+const REDUCE_BELOW: f64 = 0.8;
+
+/// Output pixels per suspect pixel (at most 1) of a warp into `out_dims`, a frame of the
+/// reference scaled to that size.
+fn wanted_scale(alignment: &Alignment, reference_dims: (u32, u32), out_dims: (u32, u32)) -> f64 {
     let centre = [reference_dims.0 as f64 / 2.0, reference_dims.1 as f64 / 2.0];
     let suspect_per_reference = alignment.suspect_from_reference.local_scale(centre);
     let out_scale = out_dims.0 as f64 / reference_dims.0 as f64;
-    let wanted = (out_scale / suspect_per_reference).min(1.0);
-    let suspect_pixels = suspect.width() as f64 * suspect.height() as f64;
-    if wanted < 0.8 {
-        fit_rgb(suspect, (suspect_pixels * wanted * wanted) as u64)
+    (out_scale / suspect_per_reference).min(1.0)
+}
+
+fn reduce_by(suspect: &RgbImage, scale: f64) -> (Cow<'_, RgbImage>, Homography) {
+    if scale < REDUCE_BELOW {
+        let suspect_pixels = suspect.width() as f64 * suspect.height() as f64;
+        let (level, level_from_suspect) = fit_rgb(suspect, (suspect_pixels * scale * scale) as u64);
+        (Cow::Owned(level), level_from_suspect)
     } else {
-        (suspect.clone(), Homography::identity())
+        (Cow::Borrowed(suspect), Homography::identity())
+    }
+}
+
+/// The suspect reduced to about the sampling density of a warp into `out_dims` (a frame
+/// of the reference scaled to that size), so bilinear sampling does not alias. Returns
+/// the reduced copy and the transform from suspect pixels to its pixels.
+///
+/// The guess from the image sizes ([`reduce_guess`]) is used whenever it serves this
+/// alignment, whether or not it was made in advance (`guessed`): the same pair then gets
+/// the same warp, and the same regions, by every route (CLI, app, saved session).
+pub fn reduce_for<'a>(
+    suspect: &'a RgbImage,
+    alignment: &Alignment,
+    reference_dims: (u32, u32),
+    out_dims: (u32, u32),
+    guessed: Option<(RgbImage, Homography)>,
+) -> (Cow<'a, RgbImage>, Homography) {
+    let _t = crate::engine::trace::span("warp.reduce");
+    let wanted = wanted_scale(alignment, reference_dims, out_dims);
+    let guess = guess_scale(suspect.dimensions(), reference_dims, out_dims);
+    // Sampling from a copy 10 % coarser than ideal blurs by a tenth of a pixel; 25 %
+    // finer is what the warp accepts anyway when it does not reduce at all.
+    let guess_serves = wanted < REDUCE_BELOW && (0.9..=1.25).contains(&(guess / wanted));
+    match guessed {
+        Some((level, level_from_suspect)) if guess_serves => {
+            (Cow::Owned(level), level_from_suspect)
+        }
+        _ => reduce_by(suspect, if guess_serves { guess } else { wanted }),
+    }
+}
+
+/// Two photos of one board usually frame it alike: before alignment, the suspect's scale
+/// against the reference is guessed from the ratio of their sizes.
+fn guess_scale(suspect_dims: (u32, u32), reference_dims: (u32, u32), out_dims: (u32, u32)) -> f64 {
+    let pixels = |(w, h): (u32, u32)| w as f64 * h as f64;
+    let suspect_per_reference = (pixels(suspect_dims) / pixels(reference_dims)).sqrt();
+    let out_scale = out_dims.0 as f64 / reference_dims.0 as f64;
+    (out_scale / suspect_per_reference).min(1.0)
+}
+
+/// [`reduce_for`] before the alignment is known, so that it can run beside the reference's
+/// reduction and give alignment its small levels. None when no reduction is expected.
+pub fn reduce_guess(
+    suspect: &RgbImage,
+    reference_dims: (u32, u32),
+    out_dims: (u32, u32),
+) -> Option<(RgbImage, Homography)> {
+    match reduce_by(
+        suspect,
+        guess_scale(suspect.dimensions(), reference_dims, out_dims),
+    ) {
+        (Cow::Owned(level), level_from_suspect) => Some((level, level_from_suspect)),
+        (Cow::Borrowed(_), _) => None,
     }
 }
 

@@ -6,14 +6,15 @@ pub mod features;
 pub mod field;
 pub mod ransac;
 pub mod refine;
+pub mod source;
 
 use crate::engine::error::{EngineError, Result};
 use crate::engine::geometry::Homography;
-use crate::engine::pyramid::fit_gray;
+use crate::engine::sample::Luma;
 use field::ResidualField;
-use image::GrayImage;
 use refine::{PatchMatch, RefineParams};
 use serde::{Deserialize, Serialize};
+pub use source::AlignSource;
 
 /// The mapping from reference pixels to suspect pixels, with how well it was established.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -77,8 +78,8 @@ const MIN_PATCH_AGREEMENT: f64 = 0.3;
 const MIN_OVERLAP: f64 = 0.25;
 
 pub fn align(
-    reference: &GrayImage,
-    suspect: &GrayImage,
+    reference: &AlignSource,
+    suspect: &AlignSource,
     progress: &AlignProgress,
 ) -> Result<Alignment> {
     let refuse = |reason: String| EngineError::AlignmentRefused { reason };
@@ -95,7 +96,7 @@ pub fn align(
     // pads and binarised images can fool.
     if reference.dimensions() == suspect.dimensions() {
         let _t = crate::engine::trace::span("align.near_identity");
-        if let Some(a) = try_near_identity(reference, suspect, 4) {
+        if let Some(a) = try_near_identity(&reference.full, &suspect.full, 4) {
             (progress.report)(1.0);
             return Ok(a);
         }
@@ -103,8 +104,8 @@ pub fn align(
     let t = crate::engine::trace::span("align.coarse");
     let coarse_pixels = 800_000;
     let ((ref_c, c_from_ref), (sus_c, c_from_sus)) = rayon::join(
-        || fit_gray(reference, coarse_pixels),
-        || fit_gray(suspect, coarse_pixels),
+        || reference.level(coarse_pixels),
+        || suspect.level(coarse_pixels),
     );
     let t2 = crate::engine::trace::span("align.coarse.detect");
     let params = features::DetectParams {
@@ -176,8 +177,8 @@ pub fn align(
 /// full resolution, then the bounded residual field. Shared by automatic and manual
 /// alignment.
 fn refine_from(
-    reference: &GrayImage,
-    suspect: &GrayImage,
+    reference: &AlignSource,
+    suspect: &AlignSource,
     mut model: Homography,
     inliers: usize,
     putative_matches: usize,
@@ -195,11 +196,10 @@ fn refine_from(
     // Mid level: absorbs the coarse error (several full-res px) with a cheap wide search.
     let t = crate::engine::trace::span("align.mid");
     let mid_pixels = 3_000_000;
-    if u64::from(reference.width()) * u64::from(reference.height()) > 2 * mid_pixels {
-        let ((ref_m, m_from_ref), (sus_m, m_from_sus)) = rayon::join(
-            || fit_gray(reference, mid_pixels),
-            || fit_gray(suspect, mid_pixels),
-        );
+    let (w, h) = reference.dimensions();
+    if u64::from(w) * u64::from(h) > 2 * mid_pixels {
+        let ((ref_m, m_from_ref), (sus_m, m_from_sus)) =
+            rayon::join(|| reference.level(mid_pixels), || suspect.level(mid_pixels));
         let ref_from_m = m_from_ref.inverse().expect("scale transforms invert");
         let sus_from_m = m_from_sus.inverse().expect("scale transforms invert");
         let mid_model = ref_from_m.then(&model).then(&m_from_sus);
@@ -228,7 +228,7 @@ fn refine_from(
         affine: false,
     };
     let t = crate::engine::trace::span("align.full");
-    let fine = refine::refine(reference, suspect, model, &full_params).ok_or_else(|| {
+    let fine = refine::refine(&reference.full, &suspect.full, model, &full_params).ok_or_else(|| {
         refuse("too few areas of the two photos agree after coarse alignment: they do not look like the same board".into())
     })?;
     drop(t);
@@ -266,8 +266,8 @@ fn refine_from(
 /// it sub-pixel where the photos agree. When refinement cannot confirm it, the manual
 /// homography is used as is, with the point residuals as its quality.
 pub fn from_points(
-    reference: &GrayImage,
-    suspect: &GrayImage,
+    reference: &AlignSource,
+    suspect: &AlignSource,
     points: &[PointPair],
     progress: &AlignProgress,
 ) -> Result<Alignment> {
@@ -353,7 +353,7 @@ pub fn point_residuals(model: &Homography, points: &[PointPair]) -> Vec<f64> {
 /// Alignment of a pair known to be registered (scanner fixtures, registered datasets):
 /// the near-identity refinement where the photos have enough structure to confirm it,
 /// otherwise the identity as promised.
-pub fn registered(reference: &GrayImage, suspect: &GrayImage) -> Alignment {
+pub fn registered<R: Luma, S: Luma>(reference: &R, suspect: &S) -> Alignment {
     // Scanner fixtures can be off by several pixels: a wide search is slow, so it is only
     // the second attempt.
     let (w, h) = reference.dimensions();
@@ -381,9 +381,9 @@ pub fn registered(reference: &GrayImage, suspect: &GrayImage) -> Alignment {
 }
 
 /// Refinement from the identity with a search of `radius` px.
-fn try_near_identity(
-    reference: &GrayImage,
-    suspect: &GrayImage,
+fn try_near_identity<R: Luma, S: Luma>(
+    reference: &R,
+    suspect: &S,
     radius: usize,
 ) -> Option<Alignment> {
     let (w, h) = reference.dimensions();
@@ -548,6 +548,7 @@ pub fn overlap_fraction(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::GrayImage;
 
     /// A two-tone "scan": pads and traces on a 640 px square, shifted by (dx, dy).
     fn scan(dx: i64, dy: i64) -> GrayImage {

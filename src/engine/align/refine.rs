@@ -2,7 +2,7 @@
 //! is warped into the reference frame patch by patch with the current homography, so any
 //! rotation or scale is already undone and only a small shift remains to be found.
 use crate::engine::geometry::{fit_affine, fit_homography, Homography};
-use crate::engine::sample::bilinear_gray;
+use crate::engine::sample::{bilinear_gray, Luma};
 use image::GrayImage;
 use rayon::prelude::*;
 
@@ -36,9 +36,9 @@ pub struct RefineOutcome {
     pub rms_px: f64,
 }
 
-pub fn refine(
-    reference: &GrayImage,
-    suspect: &GrayImage,
+pub fn refine<R: Luma, S: Luma>(
+    reference: &R,
+    suspect: &S,
     initial: Homography,
     params: &RefineParams,
 ) -> Option<RefineOutcome> {
@@ -58,9 +58,9 @@ pub fn refine(
     last
 }
 
-fn match_grid(
-    reference: &GrayImage,
-    suspect: &GrayImage,
+fn match_grid<R: Luma, S: Luma>(
+    reference: &R,
+    suspect: &S,
     model: &Homography,
     p: &RefineParams,
 ) -> (Vec<PatchMatch>, usize) {
@@ -86,9 +86,9 @@ fn match_grid(
 
 /// None: the patch is flat or falls outside the suspect. Some(None): textured but no
 /// reliable match (occluded, changed, or the images differ).
-fn match_patch(
-    reference: &GrayImage,
-    suspect: &GrayImage,
+fn match_patch<R: Luma, S: Luma>(
+    reference: &R,
+    suspect: &S,
     model: &Homography,
     centre: [f64; 2],
     p: &RefineParams,
@@ -104,7 +104,7 @@ fn match_patch(
     for y in 0..n {
         for x in 0..n {
             ref_patch[y * n + x] =
-                reference.get_pixel((cx + x as i64) as u32, (cy + y as i64) as u32)[0] as f64;
+                reference.luma((cx + x as i64) as u32, (cy + y as i64) as u32) as f64;
         }
     }
     let mean = ref_patch.iter().sum::<f64>() / (n * n) as f64;
@@ -116,15 +116,33 @@ fn match_patch(
     if p.min_isotropy > 0.0 && isotropy(&ref_patch, n) < p.min_isotropy {
         return None;
     }
+    let window_pos = |x: usize, y: usize| {
+        model.apply([
+            (cx - r as i64 + x as i64) as f64,
+            (cy - r as i64 + y as i64) as f64,
+        ])
+    };
+    // The grey values under the window are read once into a tile: a colour source
+    // computes luma per read, and bilinear sampling reads each pixel about four times.
+    let (tile, origin) = tile_under(
+        suspect,
+        [
+            window_pos(0, 0),
+            window_pos(win - 1, 0),
+            window_pos(0, win - 1),
+            window_pos(win - 1, win - 1),
+        ],
+    )?;
+    let (sw, sh) = suspect.dimensions();
     let mut window = vec![0f64; win * win];
     for y in 0..win {
         for x in 0..win {
-            let pos = [
-                (cx - r as i64 + x as i64) as f64,
-                (cy - r as i64 + y as i64) as f64,
-            ];
-            let q = model.apply(pos);
-            window[y * win + x] = bilinear_gray(suspect, q[0], q[1])? as f64;
+            let q = window_pos(x, y);
+            if !(q[0] >= 0.0 && q[1] >= 0.0 && q[0] <= (sw - 1) as f64 && q[1] <= (sh - 1) as f64) {
+                return None;
+            }
+            let v = bilinear_gray(&tile, q[0] - origin[0], q[1] - origin[1])?;
+            window[y * win + x] = v as f64;
         }
     }
     let side = 2 * r + 1;
@@ -194,6 +212,35 @@ fn match_patch(
         pos_in_suspect: model.apply([centre[0] + shift[0], centre[1] + shift[1]]),
         ncc: peak,
     }))
+}
+
+/// The part of `image` under the quadrilateral `corners` (with a pixel to spare, inside
+/// the image) as a grey tile, and the tile's origin in image pixels. None when the
+/// quadrilateral leaves the image or is too thin to sample.
+fn tile_under<L: Luma>(image: &L, corners: [[f64; 2]; 4]) -> Option<(GrayImage, [f64; 2])> {
+    let (w, h) = image.dimensions();
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for [x, y] in corners {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    if !(x0 >= 0.0 && y0 >= 0.0 && x1 <= (w - 1) as f64 && y1 <= (h - 1) as f64) {
+        return None;
+    }
+    let (tx0, ty0) = (
+        (x0.floor() as u32).saturating_sub(1),
+        (y0.floor() as u32).saturating_sub(1),
+    );
+    let (tx1, ty1) = (
+        (x1.ceil() as u32 + 1).min(w - 1),
+        (y1.ceil() as u32 + 1).min(h - 1),
+    );
+    if tx1 <= tx0 || ty1 <= ty0 {
+        return None;
+    }
+    let tile = GrayImage::from_fn(tx1 - tx0 + 1, ty1 - ty0 + 1, |x, y| {
+        image::Luma([image.luma(tx0 + x, ty0 + y)])
+    });
+    Some((tile, [f64::from(tx0), f64::from(ty0)]))
 }
 
 /// Weak over strong eigenvalue of the gradient structure tensor: 0 for a straight edge,
