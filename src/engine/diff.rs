@@ -51,88 +51,145 @@ pub fn score_map(
     let mut data = vec![0f32; w * h];
     // Strips of rows with a halo of r: the min/max images never exist at full size, which
     // keeps the working set in cache and avoids hundreds of MB of short-lived buffers.
-    const STRIP: usize = 32;
+    let strip = Strip {
+        pr,
+        ps,
+        valid_inner: &valid_inner,
+        w,
+        h,
+        r,
+        inv,
+        edge,
+    };
     data.par_chunks_mut(w * STRIP)
         .enumerate()
-        .for_each(|(si, out)| {
-            let y0 = si * STRIP;
-            let y1 = (y0 + STRIP).min(h);
-            let (ya, yb) = (y0.saturating_sub(r), (y1 + r).min(h));
-            let rows = y1 - y0;
-            // Channel planes of the strip and its halo only: whole-image planes would be
-            // 48 MB of fresh pages to fault in at 8 MP.
-            let planes = |img: &[u8]| -> [Vec<u8>; 3] {
-                let src = &img[3 * ya * w..3 * yb * w];
-                let n = src.len() / 3;
-                let mut out = [vec![0u8; n], vec![0u8; n], vec![0u8; n]];
-                let [a, b, c] = &mut out;
-                for (((px, a), b), c) in src.chunks_exact(3).zip(a).zip(b).zip(c) {
-                    (*a, *b, *c) = (px[0], px[1], px[2]);
-                }
-                out
-            };
-            let (strip_r, strip_s) = (planes(pr), planes(ps));
-            // [channel][min_s, max_s, min_r, max_r], each rows x w.
-            let filtered: Vec<[Vec<u8>; 4]> = (0..3)
-                .map(|c| {
-                    let strip_min_max = |src: &[u8]| {
-                        let (hmin, hmax) = (
-                            row_filter(src, w, r, u8::min, 255),
-                            row_filter(src, w, r, u8::max, 0),
-                        );
-                        (
-                            column_filter(&hmin, w, y0 - ya, rows, r, u8::min),
-                            column_filter(&hmax, w, y0 - ya, rows, r, u8::max),
-                        )
-                    };
-                    let (min_s, max_s) = strip_min_max(&strip_s[c]);
-                    let (min_r, max_r) = strip_min_max(&strip_r[c]);
-                    [min_s, max_s, min_r, max_r]
-                })
-                .collect();
-            // Channel by channel over the whole strip: straight-line loops over equal-length
-            // slices, which the compiler vectorises.
-            let n = rows * w;
-            let base = y0 * w;
-            for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
-                let centre = (y0 - ya) * w..(y0 - ya) * w + n;
-                let (rv, sv) = (&strip_r[c][centre.clone()], &strip_s[c][centre]);
-                let (min_s, max_s, min_r, max_r) =
-                    (&min_s[..n], &max_s[..n], &min_r[..n], &max_r[..n]);
-                let out = &mut out[..n];
-                if c == 0 {
-                    // Written before it is read: a read of fresh calloc'd memory maps the
-                    // shared zero page, and the later write then costs a copy-on-write
-                    // fault with a TLB shootdown on every core (tens of ms at 8 MP).
-                    out.fill(0.0);
-                }
-                for j in 0..n {
-                    let (r, s) = (rv[j] as i16, sv[j] as i16);
-                    let d1 = (min_s[j] as i16 - r).max(r - max_s[j] as i16);
-                    let d2 = (min_r[j] as i16 - s).max(s - max_r[j] as i16);
-                    let contrast = (max_r[j] - min_r[j]).max(max_s[j] - min_s[j]) as f32;
-                    let d = (d1.max(d2).max(0) as f32 - edge * contrast).max(0.0);
-                    out[j] += d * d;
-                }
-            }
-            for (j, o) in out.iter_mut().enumerate() {
-                if *o == 0.0 {
-                    continue;
-                }
-                let i = base + j;
-                if valid_inner[i] == 0 {
-                    *o = 0.0;
-                    continue;
-                }
-                let specular = metallic(pr, i) && metallic(ps, i);
-                *o = o.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
-            }
-        });
+        .for_each(|(si, out)| strip.score(si * STRIP, out));
     ScoreMap {
         width: w as u32,
         height: h as u32,
         data,
         noise_sigma,
+    }
+}
+
+/// Rows per strip of the score map.
+const STRIP: usize = 32;
+
+/// What every strip of the score map reads.
+struct Strip<'a> {
+    pr: &'a [u8],
+    ps: &'a [u8],
+    valid_inner: &'a [u8],
+    w: usize,
+    h: usize,
+    r: usize,
+    inv: f32,
+    edge: f32,
+}
+
+impl Strip<'_> {
+    /// Scores rows `y0..` into `out`. The loops are plain element-wise passes that the
+    /// compiler vectorises; with AVX2 they run twice as wide, so the same code is also
+    /// compiled for it and picked at run time (the baseline build must still run on
+    /// every x86-64).
+    fn score(&self, y0: usize, out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU was just found to support AVX2.
+            unsafe { self.score_avx2(y0, out) };
+            return;
+        }
+        self.score_portable(y0, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn score_avx2(&self, y0: usize, out: &mut [f32]) {
+        self.score_portable(y0, out);
+    }
+
+    #[inline(always)]
+    fn score_portable(&self, y0: usize, out: &mut [f32]) {
+        let Strip {
+            pr,
+            ps,
+            valid_inner,
+            w,
+            h,
+            r,
+            inv,
+            edge,
+        } = *self;
+        let y1 = (y0 + STRIP).min(h);
+        let (ya, yb) = (y0.saturating_sub(r), (y1 + r).min(h));
+        let rows = y1 - y0;
+        // Channel planes of the strip and its halo only: whole-image planes would be
+        // 48 MB of fresh pages to fault in at 8 MP.
+        let planes = |img: &[u8]| -> [Vec<u8>; 3] {
+            let src = &img[3 * ya * w..3 * yb * w];
+            let n = src.len() / 3;
+            let mut out = [vec![0u8; n], vec![0u8; n], vec![0u8; n]];
+            let [a, b, c] = &mut out;
+            for (((px, a), b), c) in src.chunks_exact(3).zip(a).zip(b).zip(c) {
+                (*a, *b, *c) = (px[0], px[1], px[2]);
+            }
+            out
+        };
+        let (strip_r, strip_s) = (planes(pr), planes(ps));
+        // [channel][min_s, max_s, min_r, max_r], each rows x w.
+        let filtered: Vec<[Vec<u8>; 4]> = (0..3)
+            .map(|c| {
+                let strip_min_max = |src: &[u8]| {
+                    let (hmin, hmax) = (
+                        row_filter(src, w, r, u8::min, 255),
+                        row_filter(src, w, r, u8::max, 0),
+                    );
+                    (
+                        column_filter(&hmin, w, y0 - ya, rows, r, u8::min),
+                        column_filter(&hmax, w, y0 - ya, rows, r, u8::max),
+                    )
+                };
+                let (min_s, max_s) = strip_min_max(&strip_s[c]);
+                let (min_r, max_r) = strip_min_max(&strip_r[c]);
+                [min_s, max_s, min_r, max_r]
+            })
+            .collect();
+        // Channel by channel over the whole strip: straight-line loops over equal-length
+        // slices, which the compiler vectorises.
+        let n = rows * w;
+        let base = y0 * w;
+        for (c, [min_s, max_s, min_r, max_r]) in filtered.iter().enumerate() {
+            let centre = (y0 - ya) * w..(y0 - ya) * w + n;
+            let (rv, sv) = (&strip_r[c][centre.clone()], &strip_s[c][centre]);
+            let (min_s, max_s, min_r, max_r) = (&min_s[..n], &max_s[..n], &min_r[..n], &max_r[..n]);
+            let out = &mut out[..n];
+            if c == 0 {
+                // Written before it is read: a read of fresh calloc'd memory maps the
+                // shared zero page, and the later write then costs a copy-on-write
+                // fault with a TLB shootdown on every core (tens of ms at 8 MP).
+                out.fill(0.0);
+            }
+            for j in 0..n {
+                let (r, s) = (rv[j] as i16, sv[j] as i16);
+                let d1 = (min_s[j] as i16 - r).max(r - max_s[j] as i16);
+                let d2 = (min_r[j] as i16 - s).max(s - max_r[j] as i16);
+                let contrast = (max_r[j] - min_r[j]).max(max_s[j] - min_s[j]) as f32;
+                let d = (d1.max(d2).max(0) as f32 - edge * contrast).max(0.0);
+                out[j] += d * d;
+            }
+        }
+        for (j, o) in out.iter_mut().enumerate() {
+            if *o == 0.0 {
+                continue;
+            }
+            let i = base + j;
+            if valid_inner[i] == 0 {
+                *o = 0.0;
+                continue;
+            }
+            let specular = metallic(pr, i) && metallic(ps, i);
+            *o = o.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
+        }
     }
 }
 
@@ -223,6 +280,7 @@ pub fn max_filter(src: &[u8], w: usize, h: usize, r: usize) -> Vec<u8> {
 }
 
 /// Horizontal rank filter of every row of `src`.
+#[inline(always)]
 fn row_filter(
     src: &[u8],
     w: usize,
@@ -237,6 +295,7 @@ fn row_filter(
     out
 }
 
+#[inline(always)]
 fn filter_line(
     line: &[u8],
     out: &mut [u8],
@@ -270,6 +329,7 @@ fn filter_line(
 
 /// Vertical rank filter for `rows` output rows starting at row `first` of `src`
 /// (which holds a halo of up to r rows around them).
+#[inline(always)]
 fn column_filter(
     src: &[u8],
     w: usize,
