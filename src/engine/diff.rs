@@ -432,6 +432,30 @@ mod tests {
     }
 
     #[test]
+    fn the_avx2_build_of_a_strip_scores_as_the_portable_one() {
+        let (w, h) = (77, 50);
+        let reference = board(w, h, 0);
+        let mut suspect = board(w, h, 2);
+        suspect.put_pixel(30, 20, image::Rgb([250, 10, 10]));
+        let valid = vec![255u8; (w * h) as usize];
+        let strip = Strip {
+            pr: reference.as_raw(),
+            ps: suspect.as_raw(),
+            valid_inner: &valid,
+            w: w as usize,
+            h: h as usize,
+            r: 1,
+            inv: 0.5,
+            edge: 0.08,
+        };
+        let (mut dispatched, mut portable) = (vec![0f32; 77 * 32], vec![0f32; 77 * 32]);
+        strip.score(0, &mut dispatched);
+        strip.score_portable(0, &mut portable);
+        assert_eq!(dispatched, portable);
+        assert!(portable.iter().any(|v| *v > 0.0));
+    }
+
+    #[test]
     fn every_offered_tolerance_works_including_zero() {
         let (w, h) = (64, 48);
         let reference = board(w, h, 0);
