@@ -241,6 +241,32 @@ fn sample_fixed(raw: &[u8], w: usize, h: usize, qx: i64, qy: i64) -> Option<[u8;
 mod tests {
     use super::*;
 
+    fn scaled_alignment(suspect_per_reference: f64) -> Alignment {
+        let mut a = Alignment::identity(600, 400);
+        a.suspect_from_reference = Homography::resize(suspect_per_reference, suspect_per_reference);
+        a
+    }
+
+    #[test]
+    fn the_guessed_reduction_is_used_only_when_the_alignment_agrees() {
+        let suspect = RgbImage::from_fn(600, 400, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let (reference_dims, out_dims) = ((600, 400), (300, 200));
+        let guessed = || reduce_guess(&suspect, reference_dims, out_dims);
+        assert_eq!(guessed().map(|g| g.0.dimensions()), Some((300, 200)));
+        // Same framing (or 5 % closer): the guess serves, made in advance or not.
+        for scale in [1.0, 1.05] {
+            let a = scaled_alignment(scale);
+            let (level, _) = reduce_for(&suspect, &a, reference_dims, out_dims, guessed());
+            assert_eq!(level.dimensions(), (300, 200), "scale {scale}");
+            let (level, _) = reduce_for(&suspect, &a, reference_dims, out_dims, None);
+            assert_eq!(level.dimensions(), (300, 200), "scale {scale}, not made");
+        }
+        // The suspect shows the board at 0.7x: a guess made for 1x would blur, so it is redone.
+        let a = scaled_alignment(0.7);
+        let (level, _) = reduce_for(&suspect, &a, reference_dims, out_dims, guessed());
+        assert_eq!(level.dimensions(), (429, 286));
+    }
+
     #[test]
     fn grid_warp_matches_exact_per_pixel_sampling() {
         let source = RgbImage::from_fn(300, 200, |x, y| {
