@@ -126,9 +126,6 @@ struct RowCorrection<'a> {
 }
 
 impl RowCorrection<'_> {
-    /// Corrects row `y` (RGB, `3 w` bytes) in place. Pixels stay integers: a curve lookup
-    /// rounds to a level anyway, and a gain (0.5-2) in 15-bit fixed point is exact to a
-    /// small fraction of a level; only the per-column gain interpolation is f32.
     /// [`Self::apply`], twice as wide where the CPU has AVX2 (picked at run time: the
     /// baseline build must still run on every x86-64).
     fn apply_dispatch(&self, y: usize, row: &mut [u8]) {
@@ -147,6 +144,9 @@ impl RowCorrection<'_> {
         self.apply(y, row);
     }
 
+    /// Corrects row `y` (RGB, `3 w` bytes) in place. Pixels stay integers: a curve lookup
+    /// rounds to a level anyway, and a gain (0.5-2) in 15-bit fixed point is exact to a
+    /// small fraction of a level; only the per-column gain interpolation is f32.
     #[inline(always)]
     fn apply(&self, y: usize, row: &mut [u8]) {
         let (w, h) = (self.w, self.h);

@@ -322,8 +322,7 @@ pub fn compare_with_alignment(
     run(
         reference,
         suspect,
-        Some(alignment),
-        None,
+        Start::Aligned(alignment),
         settings,
         ignore,
         progress,
@@ -346,8 +345,7 @@ pub fn compare_prepared(
     run(
         reference,
         suspect,
-        Some(alignment),
-        Some(prepared),
+        Start::Prepared(prepared, alignment),
         settings,
         ignore,
         progress,
@@ -365,16 +363,28 @@ pub fn compare_timed(
     timings: &mut Timings,
 ) -> Result<Comparison> {
     run(
-        reference, suspect, None, None, settings, ignore, progress, timings,
+        reference,
+        suspect,
+        Start::Fresh,
+        settings,
+        ignore,
+        progress,
+        timings,
     )
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How far a comparison has got before [`run`]: alignment needs the reductions, so there is
+/// no alignment to come without them.
+enum Start {
+    Fresh,
+    Aligned(Alignment),
+    Prepared(Prepared, Alignment),
+}
+
 fn run(
     reference: RgbImage,
     suspect: RgbImage,
-    known_alignment: Option<Alignment>,
-    prepared: Option<Prepared>,
+    start: Start,
     settings: DetectSettings,
     ignore: Vec<[u32; 4]>,
     progress: &dyn Progress,
@@ -388,18 +398,22 @@ fn run(
         }
     };
     progress.update(Stage::Pyramid, 0.0);
-    let prepared = match prepared {
-        Some(p) => p,
-        None => timings.time(Stage::Pyramid, || {
-            prepare(&reference, &suspect, &settings, known_alignment.is_none())
-        }),
+    let mut prepare_timed = |for_alignment: bool| {
+        timings.time(Stage::Pyramid, || {
+            prepare(&reference, &suspect, &settings, for_alignment)
+        })
     };
-    check()?;
-    let alignment = match known_alignment {
-        Some(a) => a,
-        None => timings.time(Stage::Align, || {
-            align_prepared(&reference, &suspect, &prepared, progress)
-        })?,
+    let (prepared, alignment) = match start {
+        Start::Prepared(prepared, alignment) => (prepared, alignment),
+        Start::Aligned(alignment) => (prepare_timed(false), alignment),
+        Start::Fresh => {
+            let prepared = prepare_timed(true);
+            check()?;
+            let alignment = timings.time(Stage::Align, || {
+                align_prepared(&reference, &suspect, &prepared, progress)
+            })?;
+            (prepared, alignment)
+        }
     };
     let reference_dims = reference.dimensions();
     let Prepared {

@@ -133,14 +133,11 @@ fn match_patch<R: Luma, S: Luma>(
             window_pos(win - 1, win - 1),
         ],
     )?;
-    let (sw, sh) = suspect.dimensions();
     let mut window = vec![0f64; win * win];
     for y in 0..win {
         for x in 0..win {
             let q = window_pos(x, y);
-            if !(q[0] >= 0.0 && q[1] >= 0.0 && q[0] <= (sw - 1) as f64 && q[1] <= (sh - 1) as f64) {
-                return None;
-            }
+            // The tile lies inside the suspect: off the tile is off the suspect too.
             let v = bilinear_gray(&tile, q[0] - origin[0], q[1] - origin[1])?;
             window[y * win + x] = v as f64;
         }
