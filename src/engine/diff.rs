@@ -123,37 +123,15 @@ impl Strip<'_> {
         let y1 = (y0 + STRIP).min(h);
         let (ya, yb) = (y0.saturating_sub(r), (y1 + r).min(h));
         let rows = y1 - y0;
-        // Channel planes of the strip and its halo only: whole-image planes would be
-        // 48 MB of fresh pages to fault in at 8 MP.
-        let planes = |img: &[u8]| -> [Vec<u8>; 3] {
-            let src = &img[3 * ya * w..3 * yb * w];
-            let n = src.len() / 3;
-            let mut out = [vec![0u8; n], vec![0u8; n], vec![0u8; n]];
-            let [a, b, c] = &mut out;
-            for (((px, a), b), c) in src.chunks_exact(3).zip(a).zip(b).zip(c) {
-                (*a, *b, *c) = (px[0], px[1], px[2]);
-            }
-            out
-        };
-        let (strip_r, strip_s) = (planes(pr), planes(ps));
-        // [channel][min_s, max_s, min_r, max_r], each rows x w.
-        let filtered: Vec<[Vec<u8>; 4]> = (0..3)
-            .map(|c| {
-                let strip_min_max = |src: &[u8]| {
-                    let (hmin, hmax) = (
-                        row_filter(src, w, r, u8::min, 255),
-                        row_filter(src, w, r, u8::max, 0),
-                    );
-                    (
-                        column_filter(&hmin, w, y0 - ya, rows, r, u8::min),
-                        column_filter(&hmax, w, y0 - ya, rows, r, u8::max),
-                    )
-                };
-                let (min_s, max_s) = strip_min_max(&strip_s[c]);
-                let (min_r, max_r) = strip_min_max(&strip_r[c]);
-                [min_s, max_s, min_r, max_r]
-            })
-            .collect();
+        let (strip_r, strip_s) = (planes(pr, w, ya, yb), planes(ps, w, ya, yb));
+        // [channel][min_s, max_s, min_r, max_r], each rows x w. Loops, not closures: a
+        // closure is compiled on its own, without the AVX2 of the function it sits in.
+        let mut filtered: Vec<[Vec<u8>; 4]> = Vec::with_capacity(3);
+        for c in 0..3 {
+            let (min_s, max_s) = strip_min_max(&strip_s[c], w, y0 - ya, rows, r);
+            let (min_r, max_r) = strip_min_max(&strip_r[c], w, y0 - ya, rows, r);
+            filtered.push([min_s, max_s, min_r, max_r]);
+        }
         // Channel by channel over the whole strip: straight-line loops over equal-length
         // slices, which the compiler vectorises.
         let n = rows * w;
@@ -191,6 +169,40 @@ impl Strip<'_> {
             *o = o.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
         }
     }
+}
+
+/// Channel planes of rows `ya..yb` only: whole-image planes would be 48 MB of fresh
+/// pages to fault in at 8 MP.
+#[inline(always)]
+fn planes(img: &[u8], w: usize, ya: usize, yb: usize) -> [Vec<u8>; 3] {
+    let src = &img[3 * ya * w..3 * yb * w];
+    let n = src.len() / 3;
+    let mut out = [vec![0u8; n], vec![0u8; n], vec![0u8; n]];
+    let [a, b, c] = &mut out;
+    for (((px, a), b), c) in src.chunks_exact(3).zip(a).zip(b).zip(c) {
+        (*a, *b, *c) = (px[0], px[1], px[2]);
+    }
+    out
+}
+
+/// Minimum and maximum over the (2r+1)^2 window of `rows` rows from row `first` of a
+/// strip plane that holds their halo.
+#[inline(always)]
+fn strip_min_max(
+    plane: &[u8],
+    w: usize,
+    first: usize,
+    rows: usize,
+    r: usize,
+) -> (Vec<u8>, Vec<u8>) {
+    let (hmin, hmax) = (
+        row_filter(plane, w, r, u8::min, 255),
+        row_filter(plane, w, r, u8::max, 0),
+    );
+    (
+        column_filter(&hmin, w, first, rows, r, u8::min),
+        column_filter(&hmax, w, first, rows, r, u8::max),
+    )
 }
 
 /// Bare metal (solder, tinned or gold pads, leads, pins) catches highlights that move with

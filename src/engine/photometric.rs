@@ -87,24 +87,12 @@ impl Normalisation {
 
     /// The correction for rows of a `w` x `h` image, one row at a time.
     fn rows(&self, w: usize, h: usize) -> RowCorrection<'_> {
-        // Per column: the left grid node and the weight of the right one, for every grid.
-        let column_weights = |cols: usize| -> Vec<(usize, f32)> {
-            (0..w)
-                .map(|x| {
-                    let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5)
-                        .clamp(0.0, (cols - 1) as f32);
-                    let x0 = (g as usize).min(cols.saturating_sub(2));
-                    let fx = if cols > 1 { g - x0 as f32 } else { 0.0 };
-                    (x0, fx)
-                })
-                .collect()
-        };
-        let columns: Vec<Vec<(usize, f32)>> = self
+        let columns = self
             .steps
             .iter()
             .map(|s| match s {
-                Step::Gain(g) => column_weights(g.cols),
-                Step::Curve(_) => Vec::new(),
+                Step::Gain(g) => ColumnWeights::new(w, g.cols),
+                Step::Curve(_) => ColumnWeights::default(),
             })
             .collect();
         RowCorrection {
@@ -116,11 +104,41 @@ impl Normalisation {
     }
 }
 
+/// Where each column of a row sits between two nodes of a gain grid, per channel byte:
+/// the columns between the same two nodes form one contiguous run, so a row's gains are
+/// flat loops over runs instead of a gather of nodes per pixel.
+#[derive(Default)]
+struct ColumnWeights {
+    /// Per left node: the byte range (3 per column) whose columns interpolate from it.
+    runs: Vec<(usize, std::ops::Range<usize>)>,
+    /// Weight of the right node, per byte.
+    right_weight: Vec<f32>,
+}
+
+impl ColumnWeights {
+    fn new(w: usize, cols: usize) -> Self {
+        let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+        let mut right_weight = Vec::with_capacity(3 * w);
+        for x in 0..w {
+            let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5)
+                .clamp(0.0, (cols - 1) as f32);
+            let x0 = (g as usize).min(cols.saturating_sub(2));
+            let fx = if cols > 1 { g - x0 as f32 } else { 0.0 };
+            right_weight.extend([fx; 3]);
+            match runs.last_mut() {
+                Some((node, range)) if *node == x0 => range.end = 3 * x + 3,
+                _ => runs.push((x0, 3 * x..3 * x + 3)),
+            }
+        }
+        ColumnWeights { runs, right_weight }
+    }
+}
+
 /// [`Normalisation`] prepared for one image size.
 struct RowCorrection<'a> {
     steps: &'a [Step],
-    /// Per step: for each column, the left grid node and the weight of the right one.
-    columns: Vec<Vec<(usize, f32)>>,
+    /// Per step: where the columns sit in a gain step's grid (empty for curves).
+    columns: Vec<ColumnWeights>,
     w: usize,
     h: usize,
 }
@@ -166,16 +184,24 @@ impl RowCorrection<'_> {
                         .map(|c| {
                             let v = g.gains[y0 * g.cols + c] * (1.0 - fy)
                                 + g.gains[y1 * g.cols + c] * fy;
-                            v.clamp(0.5, 2.0) * 32768.0
+                            if v.is_finite() {
+                                v.clamp(0.5, 2.0) * 32768.0
+                            } else {
+                                32768.0
+                            }
                         })
                         .collect();
                     nodes.push(nodes[g.cols - 1]);
-                    for (out, &(x0, fx)) in gain_row.chunks_exact_mut(3).zip(&self.columns[k]) {
-                        let (n0, n1) = (nodes[x0], nodes[x0 + 1]);
-                        let gain = (n0 + (n1 - n0) * fx + 0.5).min(65535.0) as u16;
-                        out[0] = gain;
-                        out[1] = gain;
-                        out[2] = gain;
+                    let columns = &self.columns[k];
+                    for (x0, run) in &columns.runs {
+                        let (n0, n1) = (nodes[*x0], nodes[x0 + 1]);
+                        let weights = &columns.right_weight[run.clone()];
+                        for (out, fx) in gain_row[run.clone()].iter_mut().zip(weights) {
+                            let q15 = (n0 + (n1 - n0) * fx + 0.5).min(65535.0);
+                            // SAFETY: nodes are finite and in 16384..=65536, so is q15
+                            // (fx in 0..=1). A checked cast would not vectorise.
+                            *out = unsafe { q15.to_int_unchecked::<i32>() } as u16;
+                        }
                     }
                     // (v << 8) * gain (Q15) >> 16 is v * gain in Q7: a u16 high-half multiply,
                     // which vectorises where a 32-bit multiply does not (SSE2).
