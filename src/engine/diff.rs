@@ -2,6 +2,7 @@
 //! `radius` of it in the other image has its colour:
 //! d(x) = max(0, min_N(S) - R(x), R(x) - max_N(S)), made symmetric by swapping R and S.
 //! Scores are in units of the image noise, so thresholds mean the same on every pair.
+use crate::engine::simd::wide_fn;
 use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -88,24 +89,9 @@ struct Strip<'a> {
 }
 
 impl Strip<'_> {
-    /// Scores rows `y0..` into `out`. The loops are plain element-wise passes that the
-    /// compiler vectorises; with AVX2 they run twice as wide, so the same code is also
-    /// compiled for it and picked at run time (the baseline build must still run on
-    /// every x86-64).
+    /// Scores rows `y0..` into `out`, with AVX2 where the CPU has it.
     fn score(&self, y0: usize, out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU was just found to support AVX2.
-            unsafe { self.score_avx2(y0, out) };
-            return;
-        }
-        self.score_portable(y0, out);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn score_avx2(&self, y0: usize, out: &mut [f32]) {
-        self.score_portable(y0, out);
+        score_strip(self, y0, out);
     }
 
     #[inline(always)]
@@ -168,6 +154,12 @@ impl Strip<'_> {
             let specular = metallic(pr, i) && metallic(ps, i);
             *o = o.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
         }
+    }
+}
+
+wide_fn! {
+    fn score_strip(strip: &Strip, y0: usize, out: &mut [f32]) {
+        strip.score_portable(y0, out)
     }
 }
 

@@ -19,6 +19,7 @@ pub mod review_export;
 pub mod rng;
 pub mod sample;
 pub mod session;
+pub mod simd;
 pub mod synth;
 pub mod trace;
 pub mod warp;

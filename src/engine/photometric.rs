@@ -3,6 +3,7 @@
 //! balance) learned from the aligned pixel pairs. Everything is estimated on ~1 MP copies,
 //! where light varies just as smoothly, and applied to the working image in one pass.
 use crate::engine::pyramid::{fit_dims, resize_gray, resize_rgb};
+use crate::engine::simd::wide_fn;
 use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
 
@@ -120,8 +121,8 @@ impl ColumnWeights {
         let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
         let mut right_weight = Vec::with_capacity(3 * w);
         for x in 0..w {
-            let g = (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5)
-                .clamp(0.0, (cols - 1) as f32);
+            let g =
+                (((x as f32 + 0.5) / w as f32) * cols as f32 - 0.5).clamp(0.0, (cols - 1) as f32);
             let x0 = (g as usize).min(cols.saturating_sub(2));
             let fx = if cols > 1 { g - x0 as f32 } else { 0.0 };
             right_weight.extend([fx; 3]);
@@ -144,22 +145,9 @@ struct RowCorrection<'a> {
 }
 
 impl RowCorrection<'_> {
-    /// [`Self::apply`], twice as wide where the CPU has AVX2 (picked at run time: the
-    /// baseline build must still run on every x86-64).
+    /// [`Self::apply`], with AVX2 where the CPU has it.
     fn apply_dispatch(&self, y: usize, row: &mut [u8]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU was just found to support AVX2.
-            unsafe { self.apply_avx2(y, row) };
-            return;
-        }
-        self.apply(y, row);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    unsafe fn apply_avx2(&self, y: usize, row: &mut [u8]) {
-        self.apply(y, row);
+        correct_row(self, y, row);
     }
 
     /// Corrects row `y` (RGB, `3 w` bytes) in place. Pixels stay integers: a curve lookup
@@ -219,6 +207,12 @@ impl RowCorrection<'_> {
                 }
             }
         }
+    }
+}
+
+wide_fn! {
+    fn correct_row(rows: &RowCorrection, y: usize, row: &mut [u8]) {
+        rows.apply(y, row)
     }
 }
 

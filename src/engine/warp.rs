@@ -182,6 +182,22 @@ fn warp_with(
                 let fixed = |v: f64| (v * 65536.0).round() as i64;
                 let (mut qx, mut qy) = (fixed(a[0]), fixed(a[1]));
                 let (dx, dy) = (fixed(step[0]), fixed(step[1]));
+                let n = (end - x0) as i64;
+                let (last_x, last_y) = (qx + (n - 1) * dx, qy + (n - 1) * dy);
+                // The samples of a span lie on a segment: when both of its ends have a
+                // full 2x2 neighbourhood, so do all of them, and no sample needs a test.
+                let inside = |x: i64, y: i64| {
+                    x >= 0 && y >= 0 && x < ((sw as i64 - 1) << 16) && y < ((sh as i64 - 1) << 16)
+                };
+                if inside(qx, qy) && inside(last_x, last_y) {
+                    for px in out {
+                        px.copy_from_slice(&sample_interior(raw, sw, qx, qy));
+                        qx += dx;
+                        qy += dy;
+                    }
+                    vrow[x0..end].fill(255);
+                    continue;
+                }
                 for (px, v) in out.zip(&mut vrow[x0..end]) {
                     if let Some(rgb) = sample_fixed(raw, sw, sh, qx, qy) {
                         px.copy_from_slice(&rgb);
@@ -225,6 +241,20 @@ fn sample_fixed(raw: &[u8], w: usize, h: usize, qx: i64, qy: i64) -> Option<[u8;
     if y0 == h - 1 {
         (y0, fy) = (h - 2, 256);
     }
+    Some(blend(raw, w, x0, y0, fx, fy))
+}
+
+/// [`sample_fixed`] where (qx, qy) is known to have its 2x2 neighbourhood inside.
+#[inline(always)]
+fn sample_interior(raw: &[u8], w: usize, qx: i64, qy: i64) -> [u8; 3] {
+    let (x0, fx) = ((qx >> 16) as usize, (((qx & 0xFFFF) + 128) >> 8) as u32);
+    let (y0, fy) = ((qy >> 16) as usize, (((qy & 0xFFFF) + 128) >> 8) as u32);
+    blend(raw, w, x0, y0, fx, fy)
+}
+
+/// The 2x2 block at (x0, y0) with weights of 1/256.
+#[inline(always)]
+fn blend(raw: &[u8], w: usize, x0: usize, y0: usize, fx: u32, fy: u32) -> [u8; 3] {
     let stride = 3 * w;
     let i = 3 * (y0 * w + x0);
     let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
@@ -234,7 +264,7 @@ fn sample_fixed(raw: &[u8], w: usize, h: usize, qx: i64, qy: i64) -> Option<[u8;
         let b = bottom[c] as u32 * (256 - fx) + bottom[3 + c] as u32 * fx;
         *o = ((t * (256 - fy) + b * fy + 32768) >> 16) as u8;
     }
-    Some(out)
+    out
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! third of the coarse alignment time at 24 MP, and it reads its circle with two compass
 //! points swapped (index 4 is below the centre, 8 to its right), so its arcs are not arcs.
 //! Here rows run in parallel and the score comes from arc minima, not a binary search.
+use crate::engine::simd::wide_fn;
 use image::GrayImage;
 use imageproc::corners::Corner;
 use rayon::prelude::*;
@@ -36,60 +37,68 @@ pub fn corners_fast9(image: &GrayImage, threshold: u8) -> Vec<Corner> {
     }
     let src = image.as_raw();
     let offsets = CIRCLE.map(|(dx, dy)| dy as isize * w as isize + dx as isize);
-    let t = i16::from(threshold);
+    // Rows in runs of 16: a single row of a small level is too little work for a task.
     (3..h - 3)
         .into_par_iter()
-        .flat_map_iter(|y| {
-            // The compass test for a whole row first, branch-free so that it vectorises:
-            // a 9-arc covers two neighbouring compass points, so 95% of pixels stop here.
-            let inner = w - 6;
-            let row_at = |yy: usize, dx: usize| &src[yy * w + dx..yy * w + dx + inner];
-            let (centre, up, down) = (row_at(y, 3), row_at(y - 3, 3), row_at(y + 3, 3));
-            let (left, right) = (row_at(y, 0), row_at(y, 6));
-            let candidates: Vec<bool> = (0..inner)
-                .map(|k| {
-                    let (hi, lo) = (
-                        centre[k].saturating_add(threshold),
-                        centre[k].saturating_sub(threshold),
-                    );
-                    let b = [up[k] > hi, right[k] > hi, down[k] > hi, left[k] > hi];
-                    let d = [up[k] < lo, right[k] < lo, down[k] < lo, left[k] < lo];
-                    (b[0] & b[1])
-                        | (b[1] & b[2])
-                        | (b[2] & b[3])
-                        | (b[3] & b[0])
-                        | (d[0] & d[1])
-                        | (d[1] & d[2])
-                        | (d[2] & d[3])
-                        | (d[3] & d[0])
-                })
-                .collect();
-            let mut row = Vec::new();
-            for (k, _) in candidates.iter().enumerate().filter(|c| *c.1) {
-                let x = k + 3;
-                let i = y * w + x;
-                let c = i16::from(src[i]);
-                let ring: [i16; 16] =
-                    std::array::from_fn(|k| i16::from(src[(i as isize + offsets[k]) as usize]) - c);
-                let (mut bright, mut dark) = (0u32, 0u32);
-                for (k, d) in ring.iter().enumerate() {
-                    bright |= u32::from(*d > t) << k;
-                    dark |= u32::from(*d < -t) << k;
-                }
-                let score = match (has_arc(bright), has_arc(dark)) {
-                    (true, true) => arc_score(&ring, 1).max(arc_score(&ring, -1)),
-                    (true, false) => arc_score(&ring, 1),
-                    (false, true) => arc_score(&ring, -1),
-                    (false, false) => continue,
-                };
-                row.push(Corner::new(x as u32, y as u32, f32::from(score as u8)));
-            }
-            row
-        })
+        .with_min_len(16)
+        .flat_map_iter(|y| row_corners(src, w, y, threshold, &offsets))
         .collect()
 }
 
+wide_fn! {
+    /// The corners of row `y` of a `w`-wide image.
+    fn row_corners(src: &[u8], w: usize, y: usize, threshold: u8, offsets: &[isize; 16]) -> Vec<Corner> {
+        let t = i16::from(threshold);
+        // The compass test for a whole row first, branch-free so that it vectorises:
+        // a 9-arc covers two neighbouring compass points, so 95% of pixels stop here.
+        let inner = w - 6;
+        let row_at = |yy: usize, dx: usize| &src[yy * w + dx..yy * w + dx + inner];
+        let (centre, up, down) = (row_at(y, 3), row_at(y - 3, 3), row_at(y + 3, 3));
+        let (left, right) = (row_at(y, 0), row_at(y, 6));
+        let candidates: Vec<bool> = (0..inner)
+            .map(|k| {
+                let (hi, lo) = (
+                    centre[k].saturating_add(threshold),
+                    centre[k].saturating_sub(threshold),
+                );
+                let b = [up[k] > hi, right[k] > hi, down[k] > hi, left[k] > hi];
+                let d = [up[k] < lo, right[k] < lo, down[k] < lo, left[k] < lo];
+                (b[0] & b[1])
+                    | (b[1] & b[2])
+                    | (b[2] & b[3])
+                    | (b[3] & b[0])
+                    | (d[0] & d[1])
+                    | (d[1] & d[2])
+                    | (d[2] & d[3])
+                    | (d[3] & d[0])
+            })
+            .collect();
+        let mut row = Vec::new();
+        for (k, _) in candidates.iter().enumerate().filter(|c| *c.1) {
+            let x = k + 3;
+            let i = y * w + x;
+            let c = i16::from(src[i]);
+            let ring: [i16; 16] =
+                std::array::from_fn(|k| i16::from(src[(i as isize + offsets[k]) as usize]) - c);
+            let (mut bright, mut dark) = (0u32, 0u32);
+            for (k, d) in ring.iter().enumerate() {
+                bright |= u32::from(*d > t) << k;
+                dark |= u32::from(*d < -t) << k;
+            }
+            let score = match (has_arc(bright), has_arc(dark)) {
+                (true, true) => arc_score(&ring, 1).max(arc_score(&ring, -1)),
+                (true, false) => arc_score(&ring, 1),
+                (false, true) => arc_score(&ring, -1),
+                (false, false) => continue,
+            };
+            row.push(Corner::new(x as u32, y as u32, f32::from(score as u8)));
+        }
+        row
+    }
+}
+
 /// Whether a 16-bit circular mask has 9 contiguous set bits.
+#[inline(always)]
 fn has_arc(m: u32) -> bool {
     let m = m | m << 16;
     let two = m & m >> 1;
@@ -101,6 +110,7 @@ fn has_arc(m: u32) -> bool {
 /// The largest threshold for which some 9-arc is all brighter (`sign` 1) or all darker
 /// (`sign` -1) than the centre, or -1 when none is at threshold 0. Arc minima by doubling
 /// windows (2, 4, 8, then 9) over all 16 starts at once, which vectorises.
+#[inline(always)]
 fn arc_score(ring: &[i16; 16], sign: i16) -> i16 {
     let v: [i16; 32] = std::array::from_fn(|k| sign * ring[k & 15]);
     let two: [i16; 31] = std::array::from_fn(|k| v[k].min(v[k + 1]));

@@ -3,6 +3,7 @@
 //! a 0.5-2x scale change between the photos.
 use crate::engine::pyramid::{resize_gray, scale_between};
 use crate::engine::rng::Rng;
+use crate::engine::simd::wide_fn;
 use image::GrayImage;
 use rayon::prelude::*;
 use std::sync::OnceLock;
@@ -112,43 +113,66 @@ fn detect_level(img: &GrayImage, budget: usize) -> Vec<(u32, u32, [u64; 4])> {
 
 /// Mean over a (2r+1)^2 window, edges clamped. Sums of shifted slices, which vectorise,
 /// and a reciprocal multiply instead of a division per pixel: the blur was a third of
-/// the keypoint detection time.
+/// the keypoint detection time. Bands of rows, not single rows, are the parallel tasks:
+/// a row of a 0.8 MP level is too little work to hand to another thread.
 fn box_blur(img: &GrayImage, r: usize) -> GrayImage {
+    const BAND: usize = 32;
     let (w, h) = (img.width() as usize, img.height() as usize);
     let src = img.as_raw();
-    let taps = 2 * r + 1;
     let mut rows = vec![0u16; w * h];
-    rows.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
-        let line = &src[y * w..(y + 1) * w];
-        let mut padded = vec![u16::from(line[0]); w + 2 * r];
-        padded[w + r..].fill(u16::from(line[w - 1]));
-        for (p, v) in padded[r..w + r].iter_mut().zip(line) {
-            *p = u16::from(*v);
-        }
-        for d in 0..taps {
-            for (o, v) in out.iter_mut().zip(&padded[d..d + w]) {
-                *o += v;
-            }
-        }
-    });
-    // Exact rounding of a / n for every window sum a <= 255 n (n = taps^2): the product
-    // stays under 255.5 * 2^24 < 2^32, and u16 sums hold windows up to 15 x 15.
-    let recip = (1u32 << 24).div_ceil((taps * taps) as u32);
+    rows.par_chunks_mut(w * BAND)
+        .zip(src.par_chunks(w * BAND))
+        .for_each(|(out, lines)| row_sums(lines, out, w, r));
     let mut out = vec![0u8; w * h];
-    out.par_chunks_mut(w).enumerate().for_each(|(y, o)| {
-        let mut acc = vec![0u16; w];
-        for d in 0..taps {
-            let yy = (y + d).saturating_sub(r).min(h - 1);
-            for (a, v) in acc.iter_mut().zip(&rows[yy * w..(yy + 1) * w]) {
-                *a += v;
+    out.par_chunks_mut(w * BAND)
+        .enumerate()
+        .for_each(|(band, out)| column_means(&rows, out, w, band * BAND, r));
+    GrayImage::from_raw(w as u32, h as u32, out).expect("buffer matches dimensions")
+}
+
+wide_fn! {
+    /// Horizontal window sums of whole rows `lines` (each `w` long) into `out`.
+    fn row_sums(lines: &[u8], out: &mut [u16], w: usize, r: usize) {
+        let mut padded = vec![0u16; w + 2 * r];
+        for (out, line) in out.chunks_exact_mut(w).zip(lines.chunks_exact(w)) {
+            padded[..r].fill(u16::from(line[0]));
+            padded[w + r..].fill(u16::from(line[w - 1]));
+            for (p, v) in padded[r..w + r].iter_mut().zip(line) {
+                *p = u16::from(*v);
+            }
+            for d in 0..2 * r + 1 {
+                for (o, v) in out.iter_mut().zip(&padded[d..d + w]) {
+                    *o += v;
+                }
             }
         }
+    }
+}
+
+wide_fn! {
+    /// Window means of the rows of `out`, which start at row `top`, from the row sums.
+    fn column_means(sums: &[u16], out: &mut [u8], w: usize, top: usize, r: usize) {
+        let h = sums.len() / w;
+        let taps = 2 * r + 1;
+        // Exact rounding of a / n for every window sum a <= 255 n (n = taps^2): the product
+        // stays under 255.5 * 2^24 < 2^32, and u16 sums hold windows up to 15 x 15.
+        let recip = (1u32 << 24).div_ceil((taps * taps) as u32);
         let half = (taps * taps / 2) as u32;
-        for (o, a) in o.iter_mut().zip(&acc) {
-            *o = (((u32::from(*a) + half) * recip) >> 24) as u8;
+        let mut acc = vec![0u16; w];
+        for (k, o) in out.chunks_exact_mut(w).enumerate() {
+            let y = top + k;
+            acc.fill(0);
+            for d in 0..taps {
+                let yy = (y + d).saturating_sub(r).min(h - 1);
+                for (a, v) in acc.iter_mut().zip(&sums[yy * w..(yy + 1) * w]) {
+                    *a += v;
+                }
+            }
+            for (o, a) in o.iter_mut().zip(&acc) {
+                *o = (((u32::from(*a) + half) * recip) >> 24) as u8;
+            }
         }
-    });
-    GrayImage::from_raw(w as u32, h as u32, out).expect("buffer matches dimensions")
+    }
 }
 
 /// Intensity-centroid orientation (Rosin), as in ORB.
@@ -230,8 +254,37 @@ fn describe(smooth: &GrayImage, x: u32, y: u32, angle: f64) -> [u64; 4] {
     d
 }
 
+#[inline(always)]
 pub fn hamming(a: &[u64; 4], b: &[u64; 4]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
+wide_fn! {
+    /// For each keypoint of `chunk`: its nearest and second-nearest distances in `b` and
+    /// the nearest's index; and for each of `b`: its nearest in `chunk` (index, distance).
+    #[allow(clippy::type_complexity)]
+    fn nearest_in(chunk: &[Keypoint], b: &[Keypoint]) -> (Vec<(usize, u32, u32)>, Vec<(usize, u32)>) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut cols = vec![(usize::MAX, u32::MAX); b.len()];
+        for (ci, k) in chunk.iter().enumerate() {
+            let (mut b1, mut d1, mut d2) = (usize::MAX, u32::MAX, u32::MAX);
+            for (j, (t, col)) in b.iter().zip(cols.iter_mut()).enumerate() {
+                let d = hamming(&k.descriptor, &t.descriptor);
+                if d < d1 {
+                    d2 = d1;
+                    d1 = d;
+                    b1 = j;
+                } else if d < d2 {
+                    d2 = d;
+                }
+                if d < col.1 {
+                    *col = (ci, d);
+                }
+            }
+            rows.push((b1, d1, d2));
+        }
+        (rows, cols)
+    }
 }
 
 /// Nearest neighbours with Lowe's ratio test and a mutual check: periodic layouts (rows of
@@ -247,28 +300,7 @@ pub fn match_descriptors(
     const CHUNK: usize = 256;
     let (ab, ba) = a
         .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut rows = Vec::with_capacity(chunk.len());
-            let mut cols = vec![(usize::MAX, u32::MAX); b.len()];
-            for (ci, k) in chunk.iter().enumerate() {
-                let (mut b1, mut d1, mut d2) = (usize::MAX, u32::MAX, u32::MAX);
-                for (j, (t, col)) in b.iter().zip(cols.iter_mut()).enumerate() {
-                    let d = hamming(&k.descriptor, &t.descriptor);
-                    if d < d1 {
-                        d2 = d1;
-                        d1 = d;
-                        b1 = j;
-                    } else if d < d2 {
-                        d2 = d;
-                    }
-                    if d < col.1 {
-                        *col = (ci, d);
-                    }
-                }
-                rows.push((b1, d1, d2));
-            }
-            (rows, cols)
-        })
+        .map(|chunk| nearest_in(chunk, b))
         .enumerate()
         .map(|(c, (rows, cols))| {
             let cols: Vec<(usize, u32)> = cols

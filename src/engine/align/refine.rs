@@ -3,6 +3,7 @@
 //! rotation or scale is already undone and only a small shift remains to be found.
 use crate::engine::geometry::{fit_affine, fit_homography, Homography};
 use crate::engine::sample::{bilinear_gray, Luma};
+use crate::engine::simd::wide_fn;
 use image::GrayImage;
 use rayon::prelude::*;
 
@@ -133,13 +134,21 @@ fn match_patch<R: Luma, S: Luma>(
             window_pos(win - 1, win - 1),
         ],
     )?;
+    // The window's pixels in tile coordinates, stepped along each row in homogeneous
+    // coordinates (exact, one divide per pixel instead of a full projection).
+    let tile_from_reference = model.then(&Homography::translation(-origin[0], -origin[1]));
+    let m = tile_from_reference.to_rows();
     let mut window = vec![0f64; win * win];
     for y in 0..win {
-        for x in 0..win {
-            let q = window_pos(x, y);
+        let (x0, yy) = ((cx - r as i64) as f64, (cy - r as i64 + y as i64) as f64);
+        let mut q = [0usize, 1, 2].map(|i| m[i][0] * x0 + m[i][1] * yy + m[i][2]);
+        for out in &mut window[y * win..(y + 1) * win] {
             // The tile lies inside the suspect: off the tile is off the suspect too.
-            let v = bilinear_gray(&tile, q[0] - origin[0], q[1] - origin[1])?;
-            window[y * win + x] = v as f64;
+            let v = bilinear_gray(&tile, q[0] / q[2], q[1] / q[2])?;
+            *out = v as f64;
+            for (qi, row) in q.iter_mut().zip(&m) {
+                *qi += row[0];
+            }
         }
     }
     let side = 2 * r + 1;
@@ -163,24 +172,22 @@ fn match_patch<R: Luma, S: Luma>(
     };
     let window32: Vec<f32> = window.iter().map(|v| *v as f32).collect();
     let ref32: Vec<f32> = ref_patch.iter().map(|v| *v as f32).collect();
-    let mut scores = vec![f64::MIN; side * side];
-    for dy in 0..side {
-        for dx in 0..side {
+    let mut cross = vec![0f64; side * side];
+    cross_terms(&window32, &ref32, n, win, &mut cross);
+    let scores: Vec<f64> = cross
+        .iter()
+        .enumerate()
+        .map(|(k, cross)| {
+            let (dx, dy) = (k % side, k / side);
             let (sum, sum2) = (boxed(&s1, dx, dy), boxed(&s2, dx, dy));
-            let mut cross = 0f64;
-            for y in 0..n {
-                let row = &window32[(y + dy) * win + dx..(y + dy) * win + dx + n];
-                let refrow = &ref32[y * n..(y + 1) * n];
-                cross += dot(row, refrow);
-            }
             let var = sum2 - sum * sum / (n * n) as f64;
-            scores[dy * side + dx] = if var > 1e-9 {
+            if var > 1e-9 {
                 cross / (var.sqrt() * ref_norm)
             } else {
                 0.0
-            };
-        }
-    }
+            }
+        })
+        .collect();
     let (best, &peak) = scores
         .iter()
         .enumerate()
@@ -261,8 +268,27 @@ fn isotropy(patch: &[f64], n: usize) -> f64 {
     (mean - spread) / (mean + spread)
 }
 
+wide_fn! {
+    /// The correlation of the zero-mean `n` x `n` patch with the window at every offset:
+    /// `cross` is `side` x `side`, `side` = `win` - `n` + 1. Most of refinement's time.
+    fn cross_terms(window: &[f32], patch: &[f32], n: usize, win: usize, cross: &mut [f64]) {
+        let side = win - n + 1;
+        // Plain loops: a closure handed to an iterator adaptor may be compiled on its own,
+        // without AVX2.
+        for (k, out) in cross.iter_mut().enumerate() {
+            let (dx, dy) = (k % side, k / side);
+            let mut total = 0f64;
+            for y in 0..n {
+                let row = &window[(y + dy) * win + dx..(y + dy) * win + dx + n];
+                total += dot(row, &patch[y * n..(y + 1) * n]);
+            }
+            *out = total;
+        }
+    }
+}
+
 /// Dot product in eight independent lanes, so that it vectorises.
-#[inline]
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f64 {
     let mut lanes = [0f32; 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
