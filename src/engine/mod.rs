@@ -11,6 +11,7 @@ pub mod load;
 pub mod memory;
 pub mod photometric;
 pub mod pipeline;
+pub mod png_encode;
 pub mod pyramid;
 pub mod quiz;
 pub mod regions;
