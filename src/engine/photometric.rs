@@ -83,7 +83,7 @@ impl Normalisation {
         let rows = self.rows(w, h);
         img.par_chunks_mut(3 * w)
             .enumerate()
-            .for_each(|(y, row)| rows.apply_dispatch(y, row));
+            .for_each(|(y, row)| correct_row(&rows, y, row));
     }
 
     /// The correction for rows of a `w` x `h` image, one row at a time.
@@ -145,11 +145,6 @@ struct RowCorrection<'a> {
 }
 
 impl RowCorrection<'_> {
-    /// [`Self::apply`], with AVX2 where the CPU has it.
-    fn apply_dispatch(&self, y: usize, row: &mut [u8]) {
-        correct_row(self, y, row);
-    }
-
     /// Corrects row `y` (RGB, `3 w` bytes) in place. Pixels stay integers: a curve lookup
     /// rounds to a level anyway, and a gain (0.5-2) in 15-bit fixed point is exact to a
     /// small fraction of a level; only the per-column gain interpolation is f32.
@@ -211,6 +206,7 @@ impl RowCorrection<'_> {
 }
 
 wide_fn! {
+    /// [`RowCorrection::apply`], with AVX2 where the CPU has it.
     fn correct_row(rows: &RowCorrection, y: usize, row: &mut [u8]) {
         rows.apply(y, row)
     }

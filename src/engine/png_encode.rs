@@ -51,7 +51,10 @@ pub fn encode_rgb(img: &RgbImage) -> Vec<u8> {
     header.extend_from_slice(&(h as u32).to_be_bytes());
     header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, deflate, per-row filters, no interlace
     chunk(&mut png, b"IHDR", &header);
-    chunk(&mut png, b"IDAT", &zlib);
+    // A chunk holds at most 2^31 - 1 bytes; a full 200 MP photo can come near that.
+    for piece in zlib.chunks(1 << 30) {
+        chunk(&mut png, b"IDAT", piece);
+    }
     chunk(&mut png, b"IEND", &[]);
     png
 }
