@@ -64,7 +64,7 @@ pub fn score_map(
     };
     data.par_chunks_mut(w * STRIP)
         .enumerate()
-        .for_each(|(si, out)| strip.score(si * STRIP, out));
+        .for_each(|(si, out)| score_strip(&strip, si * STRIP, out));
     ScoreMap {
         width: w as u32,
         height: h as u32,
@@ -89,11 +89,6 @@ struct Strip<'a> {
 }
 
 impl Strip<'_> {
-    /// Scores rows `y0..` into `out`, with AVX2 where the CPU has it.
-    fn score(&self, y0: usize, out: &mut [f32]) {
-        score_strip(self, y0, out);
-    }
-
     #[inline(always)]
     fn score_portable(&self, y0: usize, out: &mut [f32]) {
         let Strip {
@@ -158,6 +153,7 @@ impl Strip<'_> {
 }
 
 wide_fn! {
+    /// Scores rows `y0..` into `out`, with AVX2 where the CPU has it.
     fn score_strip(strip: &Strip, y0: usize, out: &mut [f32]) {
         strip.score_portable(y0, out)
     }
@@ -453,7 +449,7 @@ mod tests {
             edge: 0.08,
         };
         let (mut dispatched, mut portable) = (vec![0f32; 77 * 32], vec![0f32; 77 * 32]);
-        strip.score(0, &mut dispatched);
+        score_strip(&strip, 0, &mut dispatched);
         strip.score_portable(0, &mut portable);
         assert_eq!(dispatched, portable);
         assert!(portable.iter().any(|v| *v > 0.0));

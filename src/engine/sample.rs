@@ -53,26 +53,6 @@ pub fn bilinear_gray<L: Luma + ?Sized>(img: &L, x: f64, y: f64) -> Option<f32> {
     Some(top + (bottom - top) * fy)
 }
 
-/// [`bilinear_gray`] on a raw `w` x `h` grey buffer: the same values, without a trait
-/// call and a bounds check per read (alignment samples a few million of them).
-#[inline(always)]
-pub fn bilinear_raw(raw: &[u8], w: usize, h: usize, x: f64, y: f64) -> Option<f32> {
-    if !(x >= 0.0 && y >= 0.0 && x <= (w - 1) as f64 && y <= (h - 1) as f64) {
-        return None;
-    }
-    let x0 = (x as usize).min(w - 2);
-    let y0 = (y as usize).min(h - 2);
-    let fx = (x - x0 as f64) as f32;
-    let fy = (y - y0 as f64) as f32;
-    let i = y0 * w + x0;
-    let (top, bottom) = (&raw[i..i + 2], &raw[i + w..i + w + 2]);
-    let (a, b) = (top[0] as f32, top[1] as f32);
-    let (c, d) = (bottom[0] as f32, bottom[1] as f32);
-    let top = a + (b - a) * fx;
-    let bottom = c + (d - c) * fx;
-    Some(top + (bottom - top) * fy)
-}
-
 #[inline]
 pub fn bilinear_rgb(img: &RgbImage, x: f64, y: f64) -> Option<[f32; 3]> {
     let (w, h) = img.dimensions();

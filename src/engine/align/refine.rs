@@ -2,7 +2,7 @@
 //! is warped into the reference frame patch by patch with the current homography, so any
 //! rotation or scale is already undone and only a small shift remains to be found.
 use crate::engine::geometry::{fit_affine, fit_homography, Homography};
-use crate::engine::sample::{bilinear_raw, Luma};
+use crate::engine::sample::{bilinear_gray, Luma};
 use crate::engine::simd::wide_fn;
 use image::GrayImage;
 use rayon::prelude::*;
@@ -134,22 +134,13 @@ fn match_patch<R: Luma, S: Luma>(
             window_pos(win - 1, win - 1),
         ],
     )?;
-    // The window's pixels in tile coordinates, stepped along each row in homogeneous
-    // coordinates (exact, one divide per pixel instead of a full projection).
-    let tile_from_reference = model.then(&Homography::translation(-origin[0], -origin[1]));
-    let m = tile_from_reference.to_rows();
-    let (tile_w, tile_h) = (tile.width() as usize, tile.height() as usize);
     let mut window = vec![0f64; win * win];
     for y in 0..win {
-        let (x0, yy) = ((cx - r as i64) as f64, (cy - r as i64 + y as i64) as f64);
-        let mut q = [0usize, 1, 2].map(|i| m[i][0] * x0 + m[i][1] * yy + m[i][2]);
-        for out in &mut window[y * win..(y + 1) * win] {
+        for x in 0..win {
+            let q = window_pos(x, y);
             // The tile lies inside the suspect: off the tile is off the suspect too.
-            let v = bilinear_raw(tile.as_raw(), tile_w, tile_h, q[0] / q[2], q[1] / q[2])?;
-            *out = v as f64;
-            for (qi, row) in q.iter_mut().zip(&m) {
-                *qi += row[0];
-            }
+            let v = bilinear_gray(&tile, q[0] - origin[0], q[1] - origin[1])?;
+            window[y * win + x] = v as f64;
         }
     }
     let side = 2 * r + 1;
