@@ -523,6 +523,7 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
                 found: Vec::new(),
                 regions: 0,
                 false_regions: 0,
+                region_boxes: Vec::new(),
                 align_error_px: None,
                 refused: Some(e.to_string()),
                 seconds: 0.0,

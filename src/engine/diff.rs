@@ -43,8 +43,11 @@ pub fn score_map(
     let _t = crate::engine::trace::span("diff.score_map");
     let t = crate::engine::trace::span("diff.valid+noise");
     let (pr, ps) = (reference.as_raw().as_slice(), suspect.as_raw().as_slice());
-    // Shrink the valid area so that the neighbourhood never reaches past the warp's edge.
-    let valid_inner = min_filter(valid.as_raw(), w, h, r + 2);
+    // Shrink the valid area so that the neighbourhood never reaches past the warp's edge,
+    // nor past the frame's: an edge running along the frame shows as a band there that no
+    // neighbourhood can check (cropped scans put copper edges right on the border).
+    let mut valid_inner = min_filter(valid.as_raw(), w, h, r + 2);
+    clear_margin(&mut valid_inner, w, h, r + 2);
     let noise_sigma = estimate_noise(pr, ps, &valid_inner, w, h, r);
     drop(t);
     let inv = 1.0 / noise_sigma;
@@ -70,6 +73,18 @@ pub fn score_map(
         height: h as u32,
         data,
         noise_sigma,
+    }
+}
+
+fn clear_margin(mask: &mut [u8], w: usize, h: usize, margin: usize) {
+    for (y, row) in mask.chunks_exact_mut(w).enumerate() {
+        if y < margin || y + margin >= h {
+            row.fill(0);
+        } else {
+            let m = margin.min(w);
+            row[..m].fill(0);
+            row[w - m..].fill(0);
+        }
     }
 }
 
@@ -191,6 +206,47 @@ fn strip_min_max(
         column_filter(&hmin, w, first, rows, r, u8::min),
         column_filter(&hmax, w, first, rows, r, u8::max),
     )
+}
+
+/// Extra tolerance per unit of local contrast that the pipeline uses.
+pub const EDGE_TOLERANCE: f32 = 0.08;
+
+/// The score of one pixel as [`score_map`] computes it, for any `radius` (in units of
+/// `noise_sigma`, without the valid-area test): for asking of a few pixels how a
+/// different tolerance would have judged them.
+pub fn pixel_score(
+    reference: &RgbImage,
+    suspect: &RgbImage,
+    (x, y): (u32, u32),
+    radius: u32,
+    noise_sigma: f32,
+) -> f32 {
+    let (w, h) = reference.dimensions();
+    let (x0, x1) = (x.saturating_sub(radius), (x + radius).min(w - 1));
+    let (y0, y1) = (y.saturating_sub(radius), (y + radius).min(h - 1));
+    let (rp, sp) = (reference.get_pixel(x, y).0, suspect.get_pixel(x, y).0);
+    let mut sum = 0f32;
+    for c in 0..3 {
+        let (mut min_r, mut max_r, mut min_s, mut max_s) = (255u8, 0u8, 255u8, 0u8);
+        for yy in y0..=y1 {
+            for xx in x0..=x1 {
+                let (a, b) = (
+                    reference.get_pixel(xx, yy).0[c],
+                    suspect.get_pixel(xx, yy).0[c],
+                );
+                (min_r, max_r) = (min_r.min(a), max_r.max(a));
+                (min_s, max_s) = (min_s.min(b), max_s.max(b));
+            }
+        }
+        let (r, s) = (rp[c] as i16, sp[c] as i16);
+        let d1 = (min_s as i16 - r).max(r - max_s as i16);
+        let d2 = (min_r as i16 - s).max(s - max_r as i16);
+        let contrast = (max_r - min_r).max(max_s - min_s) as f32;
+        let d = (d1.max(d2).max(0) as f32 - EDGE_TOLERANCE * contrast).max(0.0);
+        sum += d * d;
+    }
+    let specular = is_metal(rp) && is_metal(sp);
+    sum.sqrt() / noise_sigma * if specular { SPECULAR_DISCOUNT } else { 1.0 }
 }
 
 /// Bare metal (solder, tinned or gold pads, leads, pins) catches highlights that move with
@@ -429,6 +485,43 @@ mod tests {
             .fold(0f32, f32::max);
         assert!(blob_max > 20.0, "blob {blob_max}");
         assert_eq!(elsewhere_max, 0.0);
+    }
+
+    #[test]
+    fn one_pixel_scores_as_the_map_and_the_frame_margin_is_quiet() {
+        let (w, h) = (90, 70);
+        let reference = RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 11 % 256) as u8,
+                ((x + y) * 5 % 256) as u8,
+            ])
+        });
+        let suspect = board(w, h, 3);
+        let valid = GrayImage::from_pixel(w, h, image::Luma([255]));
+        for radius in [1, 2] {
+            let map = score_map(
+                &reference,
+                &suspect,
+                &valid,
+                DiffParams {
+                    radius,
+                    edge_tolerance: EDGE_TOLERANCE,
+                },
+            );
+            let m = radius as u32 + 2;
+            for y in 0..h {
+                for x in 0..w {
+                    let inside = x >= m && y >= m && x + m < w && y + m < h;
+                    let want = if inside {
+                        pixel_score(&reference, &suspect, (x, y), radius as u32, map.noise_sigma)
+                    } else {
+                        0.0
+                    };
+                    assert!((map.at(x, y) - want).abs() < 1e-3, "({x}, {y}) r{radius}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub struct CaseResult {
     pub found: Vec<bool>,
     pub regions: usize,
     pub false_regions: usize,
+    /// Every region's box in reference pixels, so that misses and false alarms can be
+    /// looked at afterwards.
+    #[serde(default)]
+    pub region_boxes: Vec<[u32; 4]>,
     /// Mean grid distance between the true and estimated mapping, px (when known).
     pub align_error_px: Option<f64>,
     /// Why the pair was not compared (alignment refused, unreadable file).
@@ -208,6 +212,7 @@ pub fn evaluate_case(
         truth: case.truth,
         regions: 0,
         false_regions: 0,
+        region_boxes: Vec::new(),
         align_error_px: None,
         refused: None,
         seconds,
@@ -220,6 +225,7 @@ pub fn evaluate_case(
             out.found = score.found;
             out.false_regions = score.false_regions;
             out.regions = cmp.regions.len();
+            out.region_boxes = cmp.regions.iter().map(|r| r.bbox).collect();
             out.align_error_px = case.truth_map.map(|m| {
                 crate::engine::geometry::mean_grid_error(
                     w,
@@ -288,6 +294,7 @@ mod tests {
                 found,
                 regions,
                 false_regions,
+                region_boxes: Vec::new(),
                 align_error_px: err,
                 refused: None,
                 seconds: 2.0,

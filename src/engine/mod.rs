@@ -2,6 +2,7 @@
 pub mod align;
 pub mod datasets;
 pub mod diff;
+pub mod displaced_edges;
 pub mod error;
 pub mod eval;
 pub mod export;
@@ -22,5 +23,6 @@ pub mod sample;
 pub mod session;
 pub mod simd;
 pub mod synth;
+pub mod tone_fit;
 pub mod trace;
 pub mod warp;

@@ -4,6 +4,7 @@
 //! where light varies just as smoothly, and applied to the working image in one pass.
 use crate::engine::pyramid::{fit_dims, resize_gray, resize_rgb};
 use crate::engine::simd::wide_fn;
+use crate::engine::tone_fit::{monotone_bounded_slope, MAX_REFINE_SLOPE, MAX_SLOPE};
 use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
 
@@ -68,7 +69,19 @@ fn estimate(small_ref: &RgbImage, small_sus: RgbImage, small_valid: &GrayImage) 
         let step = if round % 2 == 0 {
             Step::Gain(estimate_gain(small_ref, &estimate, small_valid))
         } else {
-            Step::Curve(Box::new(estimate_curves(small_ref, &estimate, small_valid)))
+            // Later curves refine the first; were they as free, two of them would compose
+            // to a slope no light can make.
+            let max_slope = if round == 1 {
+                MAX_SLOPE
+            } else {
+                MAX_REFINE_SLOPE
+            };
+            Step::Curve(Box::new(estimate_curves(
+                small_ref,
+                &estimate,
+                small_valid,
+                max_slope,
+            )))
         };
         let one = Normalisation { steps: vec![step] };
         one.apply(&mut estimate);
@@ -216,7 +229,12 @@ wide_fn! {
 /// at the same pixels. Medians ignore the few pixels that really changed; quantile
 /// matching would not see rare levels (traces, silkscreen) at all and per-value CDF
 /// matching turns noise into speckles where a histogram is narrow.
-fn estimate_curves(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage) -> [[u8; 256]; 3] {
+fn estimate_curves(
+    reference: &RgbImage,
+    suspect: &RgbImage,
+    valid: &GrayImage,
+    max_slope: f64,
+) -> [[u8; 256]; 3] {
     // Partial joint histograms per chunk of rows: one pass over a megapixel of scattered
     // increments was a fifth of the light correction.
     let w = reference.width() as usize;
@@ -251,10 +269,10 @@ fn estimate_curves(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage) 
             a
         })
         .unwrap_or_else(|| vec![[[0u32; 256]; 256]; 3]);
-    [0, 1, 2].map(|c| conditional_median_lut(&joint[c]))
+    [0, 1, 2].map(|c| conditional_median_lut(&joint[c], max_slope))
 }
 
-fn conditional_median_lut(joint: &[[u32; 256]; 256]) -> [u8; 256] {
+fn conditional_median_lut(joint: &[[u32; 256]; 256], max_slope: f64) -> [u8; 256] {
     const MIN_SAMPLES: u64 = 12;
     let mut known: Vec<(f64, f64)> = Vec::new();
     let mut counts = [0u64; 256];
@@ -280,9 +298,13 @@ fn conditional_median_lut(joint: &[[u32; 256]; 256]) -> [u8; 256] {
         }
         return lut;
     }
-    // Monotone: a brighter suspect pixel never maps darker.
-    for i in 1..known.len() {
-        known[i].1 = known[i].1.max(known[i - 1].1);
+    // Monotone and not steeper than light can make it, weighted by how many pixels
+    // each level's median stands for.
+    let (levels, medians): (Vec<f64>, Vec<f64>) = known.iter().copied().unzip();
+    let weights: Vec<f64> = levels.iter().map(|s| counts[*s as usize] as f64).collect();
+    let fitted = monotone_bounded_slope(&levels, &medians, &weights, max_slope);
+    for (k, f) in known.iter_mut().zip(fitted) {
+        k.1 = f;
     }
     let mut curve = [0f64; 256];
     let mut k = 0;

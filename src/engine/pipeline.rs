@@ -184,7 +184,7 @@ fn diff_stage(reference: &RgbImage, suspect: &Warped, settings: &DetectSettings)
         &suspect.valid,
         DiffParams {
             radius: settings.tolerance_px,
-            edge_tolerance: 0.08,
+            edge_tolerance: crate::engine::diff::EDGE_TOLERANCE,
         },
     )
 }
