@@ -66,6 +66,7 @@ fn main() -> anyhow::Result<()> {
         let out = std::env::temp_dir().join(format!("boarddiff-bench-{}", std::process::id()));
         let start = Instant::now();
         let code = compare(&CompareArgs {
+            registered: false,
             reference: reference.clone(),
             suspect: suspect.clone(),
             out: out.clone(),

@@ -55,6 +55,10 @@ pub struct CompareArgs {
     pub mask: Option<PathBuf>,
     #[command(flatten)]
     pub detect: DetectArgs,
+    /// The images are already registered (AOI or scanner output): refine from the identity
+    /// by up to 12 px instead of matching features, which binarised scans have few of.
+    #[arg(long)]
+    pub registered: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -296,14 +300,26 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
     };
     let reference_info = info(&args.reference, &reference.rgb)?;
     let suspect_info = info(&args.suspect, &suspect.rgb)?;
-    let outcome = compare_timed(
-        reference.rgb,
-        suspect.rgb,
-        settings.clone(),
-        ignore.clone(),
-        &bar,
-        &mut timings,
-    );
+    let outcome = if args.registered {
+        let alignment = crate::engine::align::registered(&reference.rgb, &suspect.rgb);
+        crate::engine::pipeline::compare_with_alignment(
+            reference.rgb,
+            suspect.rgb,
+            alignment,
+            settings.clone(),
+            ignore.clone(),
+            &bar,
+        )
+    } else {
+        compare_timed(
+            reference.rgb,
+            suspect.rgb,
+            settings.clone(),
+            ignore.clone(),
+            &bar,
+            &mut timings,
+        )
+    };
     let result = match outcome {
         Ok(cmp) => {
             bar.update(Stage::Export, 0.0);
@@ -384,6 +400,7 @@ pub fn compare_samples() -> Result<u8> {
             sensitivity: 1.0,
             ..DetectArgs::default()
         },
+        registered: false,
         quiet: false,
     };
     eprintln!(

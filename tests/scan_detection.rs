@@ -1,5 +1,6 @@
 //! Registered two-tone scans (bare-board AOI, DeepPCB-like): real defects are found while
 //! edges that merely sit a few pixels differently are not reported.
+mod common;
 use boarddiff::engine::align::Alignment;
 use boarddiff::engine::pipeline::{compare_with_alignment, NoProgress};
 use boarddiff::engine::regions::DetectSettings;
@@ -32,9 +33,8 @@ fn contains(bbox: &[u32; 4], (x, y): (u32, u32)) -> bool {
     x + 2 >= bbox[0] && y + 2 >= bbox[1] && x <= bbox[0] + bbox[2] + 2 && y <= bbox[1] + bbox[3] + 2
 }
 
-#[test]
-fn defects_found_and_displaced_edges_ignored() {
-    let (w, h) = (320, 320);
+/// The scan pair of the test below: the suspect with its defects and displaced edges.
+fn scan_pair(w: u32, h: u32) -> (RgbImage, RgbImage) {
     let reference = board(w, h);
     let mut suspect = reference.clone();
     // The lower trace etched 2 px wider on each side along its whole length, and the
@@ -50,6 +50,13 @@ fn defects_found_and_displaced_edges_ignored() {
     // A pin-hole in the pour, in a light grey that occurs nowhere else: its own pixels
     // must not teach the light correction that this grey means copper.
     paint(&mut suspect, 220..228, 220..228, Rgb([225, 225, 225]));
+    (reference, suspect)
+}
+
+#[test]
+fn defects_found_and_displaced_edges_ignored() {
+    let (w, h) = (320, 320);
+    let (reference, suspect) = scan_pair(w, h);
     let settings = DetectSettings {
         min_area_px: 10,
         ..DetectSettings::default()
@@ -73,4 +80,27 @@ fn defects_found_and_displaced_edges_ignored() {
         "pin-hole missed: {boxes:?}"
     );
     assert_eq!(boxes.len(), 2, "the displaced edge was reported: {boxes:?}");
+}
+
+#[test]
+fn cli_compares_registered_scans_without_features() {
+    let dir = common::temp_dir("scan");
+    let (reference, suspect) = scan_pair(320, 320);
+    reference.save(dir.join("reference.png")).unwrap();
+    suspect.save(dir.join("suspect.png")).unwrap();
+    let (output, report) = common::compare(
+        &dir,
+        &dir.join("reference.png"),
+        &dir.join("suspect.png"),
+        &["--registered", "--min-area-px", "10"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", common::stderr(&output));
+    let boxes: Vec<[u32; 4]> = report
+        .expect("report")
+        .regions
+        .iter()
+        .map(|r| r.bbox)
+        .collect();
+    assert!(boxes.iter().any(|b| contains(b, (224, 224))), "{boxes:?}");
+    assert_eq!(boxes.len(), 2, "{boxes:?}");
 }

@@ -58,20 +58,6 @@ pub fn wider_share(
     kept as f64 / total.max(1) as f64
 }
 
-/// A binarised scan: almost every sampled channel value is near black or white (measured:
-/// DeepPCB scans have under 0.3 % in between, JPEG included; photos tens of percent).
-pub fn is_two_tone(img: &RgbImage) -> bool {
-    let raw = img.as_raw();
-    let (mut mid, mut n) = (0usize, 0usize);
-    for v in raw.iter().step_by(61) {
-        n += 1;
-        if (17..239).contains(v) {
-            mid += 1;
-        }
-    }
-    n > 0 && (mid as f64) < 0.05 * n as f64
-}
-
 /// Opening by a 2x2 square: drops changes only one pixel thick. An edge that sits a few
 /// pixels differently (binarisation, resampling, etching) leaves exactly such a line
 /// along its whole length; it would be reported on its own and would chain real changes
@@ -163,18 +149,5 @@ mod tests {
         let share = |p: &[(u32, u32)]| wider_share(&map, &reference, &suspect, p, &settings, 5.0);
         assert_eq!(share(&band), 0.0);
         assert!(share(&bite) > 0.3, "bite share {}", share(&bite));
-    }
-
-    #[test]
-    fn tells_scans_from_photos() {
-        let scan = RgbImage::from_fn(64, 64, |x, y| {
-            let v = if (x / 5 + y / 7) % 2 == 0 { 3 } else { 250 };
-            image::Rgb([v, v, v])
-        });
-        let photo = RgbImage::from_fn(64, 64, |x, y| {
-            image::Rgb([(x * 4) as u8, 90, (y * 3) as u8])
-        });
-        assert!(is_two_tone(&scan));
-        assert!(!is_two_tone(&photo));
     }
 }

@@ -8,6 +8,20 @@ use crate::engine::tone_fit::{monotone_bounded_slope, MAX_REFINE_SLOPE, MAX_SLOP
 use image::{GrayImage, RgbImage};
 use rayon::prelude::*;
 
+/// A binarised scan: almost every sampled channel value is near black or white (measured:
+/// DeepPCB scans have under 0.3 % in between, JPEG included; photos tens of percent).
+pub fn is_two_tone(img: &RgbImage) -> bool {
+    let raw = img.as_raw();
+    let (mut mid, mut n) = (0usize, 0usize);
+    for v in raw.iter().step_by(61) {
+        n += 1;
+        if (17..239).contains(v) {
+            mid += 1;
+        }
+    }
+    n > 0 && (mid as f64) < 0.05 * n as f64
+}
+
 /// Block size of the local gain on the estimation copy.
 pub const BLOCK: usize = 16;
 const ESTIMATE_PIXELS: u64 = 1_000_000;
@@ -35,7 +49,11 @@ fn estimate_dims(dims: (u32, u32)) -> (u32, u32) {
 }
 
 /// Makes `suspect` look lit like `reference` in place (estimated on ~1 MP copies).
+/// Binarised scans get tone curves only (their JPEG greys at edges still need mapping):
+/// they carry no shading, and a defect bigger than the gain's median window (a pin-hole
+/// in a copper pour) would be "corrected" away.
 pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage) {
+    let shading = !(is_two_tone(reference) && is_two_tone(suspect));
     let (w, h) = estimate_dims(reference.dimensions());
     let t = crate::engine::trace::span("normalise.resize");
     let (small_ref, small_sus, small_valid) = if (w, h) == reference.dimensions() {
@@ -52,14 +70,19 @@ pub fn normalise(reference: &RgbImage, suspect: &mut RgbImage, valid: &GrayImage
         )
     };
     drop(t);
-    let n = estimate(&small_ref, small_sus, &small_valid);
+    let n = estimate(&small_ref, small_sus, &small_valid, shading);
     let _t = crate::engine::trace::span("normalise.apply");
     n.apply(suspect);
 }
 
 /// Learns the correction from small aligned copies; `valid` is non-zero where the
 /// suspect copy has data.
-fn estimate(small_ref: &RgbImage, small_sus: RgbImage, small_valid: &GrayImage) -> Normalisation {
+fn estimate(
+    small_ref: &RgbImage,
+    small_sus: RgbImage,
+    small_valid: &GrayImage,
+    shading: bool,
+) -> Normalisation {
     let _t = crate::engine::trace::span("normalise.estimate");
     let mut estimate = small_sus;
     let mut steps = Vec::new();
@@ -67,6 +90,9 @@ fn estimate(small_ref: &RgbImage, small_sus: RgbImage, small_valid: &GrayImage) 
     // with traces in a dark one and the tone curve learns the average of both.
     for round in 0..5 {
         let step = if round % 2 == 0 {
+            if !shading {
+                continue;
+            }
             Step::Gain(estimate_gain(small_ref, &estimate, small_valid))
         } else {
             // Later curves refine the first; were they as free, two of them would compose
@@ -402,6 +428,19 @@ fn estimate_gain(reference: &RgbImage, suspect: &RgbImage, valid: &GrayImage) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_scans_from_photos() {
+        let scan = RgbImage::from_fn(64, 64, |x, y| {
+            let v = if (x / 5 + y / 7) % 2 == 0 { 3 } else { 250 };
+            image::Rgb([v, v, v])
+        });
+        let photo = RgbImage::from_fn(64, 64, |x, y| {
+            image::Rgb([(x * 4) as u8, 90, (y * 3) as u8])
+        });
+        assert!(is_two_tone(&scan));
+        assert!(!is_two_tone(&photo));
+    }
 
     #[test]
     fn removes_gain_gradient_and_white_balance() {

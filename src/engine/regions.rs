@@ -3,8 +3,9 @@
 //! added, removed or altered.
 use crate::engine::diff::{is_metal, max_filter, ScoreMap, SPECULAR_DISCOUNT};
 use crate::engine::displaced_edges::{
-    is_two_tone, region_pixels, wider_share, without_hairlines, MIN_WIDER_SHARE,
+    region_pixels, wider_share, without_hairlines, MIN_WIDER_SHARE,
 };
+use crate::engine::photometric::is_two_tone;
 use crate::engine::report::{Region, RegionKind};
 use crate::engine::sample::bilinear_rgb;
 use image::RgbImage;
