@@ -300,26 +300,19 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
     };
     let reference_info = info(&args.reference, &reference.rgb)?;
     let suspect_info = info(&args.suspect, &suspect.rgb)?;
-    let outcome = if args.registered {
-        let alignment = crate::engine::align::registered(&reference.rgb, &suspect.rgb);
-        crate::engine::pipeline::compare_with_alignment(
-            reference.rgb,
-            suspect.rgb,
-            alignment,
-            settings.clone(),
-            ignore.clone(),
-            &bar,
-        )
-    } else {
-        compare_timed(
-            reference.rgb,
-            suspect.rgb,
-            settings.clone(),
-            ignore.clone(),
-            &bar,
-            &mut timings,
-        )
-    };
+    // Registered scans have few features to match: refine from the identity instead.
+    let alignment = args
+        .registered
+        .then(|| crate::engine::align::registered(&reference.rgb, &suspect.rgb));
+    let outcome = compare_timed(
+        reference.rgb,
+        suspect.rgb,
+        alignment,
+        settings.clone(),
+        ignore.clone(),
+        &bar,
+        &mut timings,
+    );
     let result = match outcome {
         Ok(cmp) => {
             bar.update(Stage::Export, 0.0);

@@ -144,11 +144,7 @@ impl Strip<'_> {
                 out.fill(0.0);
             }
             for j in 0..n {
-                let (r, s) = (rv[j] as i16, sv[j] as i16);
-                let d1 = (min_s[j] as i16 - r).max(r - max_s[j] as i16);
-                let d2 = (min_r[j] as i16 - s).max(s - max_r[j] as i16);
-                let contrast = (max_r[j] - min_r[j]).max(max_s[j] - min_s[j]) as f32;
-                let d = (d1.max(d2).max(0) as f32 - edge * contrast).max(0.0);
+                let d = excess(rv[j], sv[j], [min_s[j], max_s[j], min_r[j], max_r[j]], edge);
                 out[j] += d * d;
             }
         }
@@ -161,8 +157,7 @@ impl Strip<'_> {
                 *o = 0.0;
                 continue;
             }
-            let specular = metallic(pr, i) && metallic(ps, i);
-            *o = o.sqrt() * inv * if specular { SPECULAR_DISCOUNT } else { 1.0 };
+            *o = finish(*o, inv, metallic(pr, i) && metallic(ps, i));
         }
     }
 }
@@ -208,6 +203,23 @@ fn strip_min_max(
     )
 }
 
+/// How far one channel of R(x) lies outside the range of S's neighbourhood or S(x)
+/// outside R's, less the edge allowance. `ranges` is [min_s, max_s, min_r, max_r].
+#[inline(always)]
+fn excess(r: u8, s: u8, [min_s, max_s, min_r, max_r]: [u8; 4], edge: f32) -> f32 {
+    let (r, s) = (r as i16, s as i16);
+    let d1 = (min_s as i16 - r).max(r - max_s as i16);
+    let d2 = (min_r as i16 - s).max(s - max_r as i16);
+    let contrast = (max_r - min_r).max(max_s - min_s) as f32;
+    (d1.max(d2).max(0) as f32 - edge * contrast).max(0.0)
+}
+
+/// From the sum of squared channel excesses to noise sigmas.
+#[inline(always)]
+fn finish(sum_sq: f32, inv_sigma: f32, specular: bool) -> f32 {
+    sum_sq.sqrt() * inv_sigma * if specular { SPECULAR_DISCOUNT } else { 1.0 }
+}
+
 /// Extra tolerance per unit of local contrast that the pipeline uses.
 pub const EDGE_TOLERANCE: f32 = 0.08;
 
@@ -238,15 +250,10 @@ pub fn pixel_score(
                 (min_s, max_s) = (min_s.min(b), max_s.max(b));
             }
         }
-        let (r, s) = (rp[c] as i16, sp[c] as i16);
-        let d1 = (min_s as i16 - r).max(r - max_s as i16);
-        let d2 = (min_r as i16 - s).max(s - max_r as i16);
-        let contrast = (max_r - min_r).max(max_s - min_s) as f32;
-        let d = (d1.max(d2).max(0) as f32 - EDGE_TOLERANCE * contrast).max(0.0);
+        let d = excess(rp[c], sp[c], [min_s, max_s, min_r, max_r], EDGE_TOLERANCE);
         sum += d * d;
     }
-    let specular = is_metal(rp) && is_metal(sp);
-    sum.sqrt() / noise_sigma * if specular { SPECULAR_DISCOUNT } else { 1.0 }
+    finish(sum, 1.0 / noise_sigma, is_metal(rp) && is_metal(sp))
 }
 
 /// Bare metal (solder, tinned or gold pads, leads, pins) catches highlights that move with

@@ -4,8 +4,8 @@
 //! neither be reported nor chain real changes to every edge nearby. Photos keep such
 //! bands: there a changed letter of a marking looks the same (measured: the wider-share
 //! rule on photos lost one marking change in 30 generated cases).
-use crate::engine::diff::{pixel_score, ScoreMap};
-use crate::engine::regions::{DetectSettings, Run};
+use crate::engine::diff::pixel_score;
+use crate::engine::regions::Run;
 use image::RgbImage;
 use rayon::prelude::*;
 
@@ -36,22 +36,21 @@ pub fn region_pixels(
     out
 }
 
-/// The share of `pixels` still above the grow threshold with one pixel more tolerance;
-/// a sample of at most 4096 of them on large regions.
-pub fn wider_share(
-    map: &ScoreMap,
+/// The share of `pixels` still above `grow_t` when scored with tolerance `radius`; a
+/// sample of at most 4096 of them on large regions.
+pub fn share_scoring_at(
     reference: &RgbImage,
     suspect: &RgbImage,
     pixels: &[(u32, u32)],
-    settings: &DetectSettings,
+    radius: u32,
+    noise_sigma: f32,
     grow_t: f32,
 ) -> f64 {
     let step = pixels.len().div_ceil(4096).max(1);
-    let radius = settings.tolerance_px as u32 + 1;
     let (mut kept, mut total) = (0usize, 0usize);
     for &p in pixels.iter().step_by(step) {
         total += 1;
-        if pixel_score(reference, suspect, p, radius, map.noise_sigma) >= grow_t {
+        if pixel_score(reference, suspect, p, radius, noise_sigma) >= grow_t {
             kept += 1;
         }
     }
@@ -135,18 +134,11 @@ mod tests {
             let bitten = (40..48).contains(&x) && y < 24;
             tone((20..lower).contains(&y) && !bitten)
         });
-        let map = ScoreMap {
-            width: 64,
-            height: 48,
-            data: Vec::new(),
-            noise_sigma: 1.0,
-        };
-        let settings = DetectSettings::default();
         let band: Vec<(u32, u32)> = (12..60).flat_map(|x| [(x, 30), (x, 31)]).collect();
         let bite: Vec<(u32, u32)> = (41..47)
             .flat_map(|x| (20..24).map(move |y| (x, y)))
             .collect();
-        let share = |p: &[(u32, u32)]| wider_share(&map, &reference, &suspect, p, &settings, 5.0);
+        let share = |p: &[(u32, u32)]| share_scoring_at(&reference, &suspect, p, 2, 1.0, 5.0);
         assert_eq!(share(&band), 0.0);
         assert!(share(&bite) > 0.3, "bite share {}", share(&bite));
     }

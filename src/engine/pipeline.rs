@@ -305,7 +305,15 @@ pub fn compare(
     progress: &dyn Progress,
 ) -> Result<Comparison> {
     let mut timings = Timings::default();
-    compare_timed(reference, suspect, settings, ignore, progress, &mut timings)
+    compare_timed(
+        reference,
+        suspect,
+        None,
+        settings,
+        ignore,
+        progress,
+        &mut timings,
+    )
 }
 
 /// As [`compare`] with a known alignment (pre-registered data, manual alignment): skips
@@ -353,10 +361,12 @@ pub fn compare_prepared(
     )
 }
 
-/// As [`compare`], appending stage times to `timings` (which may already hold decode).
+/// As [`compare`], appending stage times to `timings` (which may already hold decode);
+/// with `alignment` given, as [`compare_with_alignment`].
 pub fn compare_timed(
     reference: RgbImage,
     suspect: RgbImage,
+    alignment: Option<Alignment>,
     settings: DetectSettings,
     ignore: Vec<[u32; 4]>,
     progress: &dyn Progress,
@@ -365,7 +375,7 @@ pub fn compare_timed(
     run(
         reference,
         suspect,
-        Start::Fresh,
+        alignment.map_or(Start::Fresh, Start::Aligned),
         settings,
         ignore,
         progress,

@@ -3,7 +3,7 @@
 //! added, removed or altered.
 use crate::engine::diff::{is_metal, max_filter, ScoreMap, SPECULAR_DISCOUNT};
 use crate::engine::displaced_edges::{
-    region_pixels, wider_share, without_hairlines, MIN_WIDER_SHARE,
+    region_pixels, share_scoring_at, without_hairlines, MIN_WIDER_SHARE,
 };
 use crate::engine::photometric::is_two_tone;
 use crate::engine::report::{Region, RegionKind};
@@ -153,8 +153,10 @@ pub fn find_regions(
         .filter_map(|(label, r)| {
             if scan {
                 let pixels = region_pixels(&runs, label, &r.bbox, &grow, w);
-                if wider_share(map, reference, suspect, &pixels, settings, grow_t) < MIN_WIDER_SHARE
-                {
+                let wider = settings.tolerance_px as u32 + 1;
+                let share =
+                    share_scoring_at(reference, suspect, &pixels, wider, map.noise_sigma, grow_t);
+                if share < MIN_WIDER_SHARE {
                     return None;
                 }
             }
