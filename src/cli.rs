@@ -300,6 +300,15 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
     };
     let reference_info = info(&args.reference, &reference.rgb)?;
     let suspect_info = info(&args.suspect, &suspect.rgb)?;
+    if args.registered && reference.rgb.dimensions() != suspect.rgb.dimensions() {
+        let ((rw, rh), (sw, sh)) = (reference.rgb.dimensions(), suspect.rgb.dimensions());
+        anyhow::bail!(
+            "--registered: {} is {sw}x{sh} but the reference {} is {rw}x{rh}; registered \
+             images have the same size (drop --registered to align them automatically)",
+            args.suspect.display(),
+            args.reference.display()
+        );
+    }
     // Registered scans have few features to match: refine from the identity instead.
     let alignment = args
         .registered

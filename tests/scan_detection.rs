@@ -104,3 +104,21 @@ fn cli_compares_registered_scans_without_features() {
     assert!(boxes.iter().any(|b| contains(b, (224, 224))), "{boxes:?}");
     assert_eq!(boxes.len(), 2, "{boxes:?}");
 }
+
+#[test]
+fn registered_pairs_of_different_sizes_are_refused() {
+    let dir = common::temp_dir("scan-size");
+    let (reference, suspect) = (board(320, 320), board(300, 320));
+    reference.save(dir.join("reference.png")).unwrap();
+    suspect.save(dir.join("suspect.png")).unwrap();
+    let (output, _) = common::compare(
+        &dir,
+        &dir.join("reference.png"),
+        &dir.join("suspect.png"),
+        &["--registered"],
+    );
+    let err = common::stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("suspect.png is 300x320"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
