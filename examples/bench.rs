@@ -5,8 +5,12 @@
 //! cargo run --release --example bench                      # the bundled 24 MP sample pair
 //! cargo run --release --example bench -- REF.jpg SUS.jpg
 //! cargo run --release --example bench -- --generate 12000x8400 /tmp/bench100
-use boarddiff::cli::{compare, samples_dir, synth, CompareArgs, DetectArgs, SynthCommand};
-use boarddiff::engine::load::load_rgb;
+use boarddiff_core::load::load_rgb;
+use boarddiff_core::progress::NoProgress;
+use boarddiff_core::settings::DetectSettings;
+use boarddiff_output::compare_folder::{compare_files, CompareFiles};
+use boarddiff_synth::case::{generate, CaseSpec};
+use boarddiff_synth::case_folder::{write_case_folder, CaseReference};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -22,29 +26,35 @@ fn peak_rss_mib() -> f64 {
 
 fn main() -> anyhow::Result<()> {
     // As the boarddiff binary does.
-    boarddiff::engine::memory::tune_allocator();
+    boarddiff_core::memory::tune_allocator();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (reference, suspect) = match args.as_slice() {
         [flag, size, dir] if flag == "--generate" => {
             let out = PathBuf::from(dir);
             if !out.join("reference.jpg").exists() {
                 eprintln!("generating a {size} pair in {dir} ...");
-                synth(&SynthCommand::Pair {
-                    seed: 3,
-                    size: size.clone(),
-                    modifications: 3,
-                    quality: 90,
-                    difficulty: 0.3,
-                    out: out.clone(),
-                })?;
+                let (w, h) = size
+                    .split_once('x')
+                    .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+                    .ok_or_else(|| anyhow::anyhow!("--generate WIDTHxHEIGHT DIR"))?;
+                let mut spec = CaseSpec::new(w, h, 3);
+                spec.difficulty = 0.3;
+                let case = generate(&spec);
+                write_case_folder(
+                    &out,
+                    CaseReference::Jpeg(&case.reference, 90),
+                    &case.suspect,
+                    90,
+                    &case.truth,
+                )?;
             }
             (out.join("reference.jpg"), out.join("suspect.jpg"))
         }
         [r, s] => (PathBuf::from(r), PathBuf::from(s)),
-        _ => (
-            samples_dir().join("reference.jpg"),
-            samples_dir().join("suspect.jpg"),
-        ),
+        _ => {
+            let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_boards");
+            (samples.join("reference.jpg"), samples.join("suspect.jpg"))
+        }
     };
     // The machine is shared: each measurement is the median of `runs`, with decode-only
     // and the full comparison interleaved so that both see the same background load.
@@ -65,21 +75,19 @@ fn main() -> anyhow::Result<()> {
         drop((a, b));
         let out = std::env::temp_dir().join(format!("boarddiff-bench-{}", std::process::id()));
         let start = Instant::now();
-        let code = compare(&CompareArgs {
-            registered: false,
-            reference: reference.clone(),
-            suspect: suspect.clone(),
-            out: out.clone(),
-            mask: None,
-            detect: DetectArgs {
-                sensitivity: 1.0,
-                ..DetectArgs::default()
+        let report = compare_files(
+            &CompareFiles {
+                reference: reference.clone(),
+                suspect: suspect.clone(),
+                out: out.clone(),
+                settings: DetectSettings::default(),
+                ignore_masks: Vec::new(),
+                registered: false,
             },
-            quiet: true,
-        })?;
+            &NoProgress,
+        )?;
+        let code = u8::from(!report.regions.is_empty());
         total_runs.push(start.elapsed().as_secs_f64());
-        let report: boarddiff::engine::report::Report =
-            serde_json::from_str(&std::fs::read_to_string(out.join("report.json"))?)?;
         stage_runs.push(report.timings_s.clone());
         last = Some((mp, code, report.regions.len()));
         let _ = std::fs::remove_dir_all(out);

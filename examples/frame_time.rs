@@ -6,9 +6,10 @@
 //! Prints, per scripted phase, the CPU time of the app's own UI code per frame (what
 //! `BoardDiffApp` measures and shows in its status bar) and the wall time of a whole
 //! kittest step (egui layout + tessellation, and with --wgpu a lavapipe render too).
-use boarddiff::app::actions::{Action, ViewMode};
-use boarddiff::app::view_transform::ViewTransform;
-use boarddiff::app::{AppConfig, BoardDiffApp, Launch};
+use boarddiff_app::actions::ViewAction;
+use boarddiff_app::prefs::ViewMode;
+use boarddiff_app::view_transform::ViewTransform;
+use boarddiff_app::{AppConfig, BoardDiffApp, Launch};
 use egui_kittest::Harness;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -29,12 +30,13 @@ fn stats(v: &mut [f64]) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let samples_dir = || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_boards");
     let wgpu = args.iter().any(|a| a == "--wgpu");
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let (reference, suspect) = match files.as_slice() {
         [r, s] => (PathBuf::from(r), PathBuf::from(s)),
         _ => {
-            let d = boarddiff::cli::samples_dir();
+            let d = samples_dir();
             (d.join("reference.jpg"), d.join("suspect.jpg"))
         }
     };
@@ -75,16 +77,15 @@ fn main() {
     );
     // Re-thresholding from the cached score map, as the Detection sliders do.
     {
-        let cmp = &h.state().document().unwrap().cmp;
+        let doc = h.state().document().unwrap();
+        let cmp = &doc.cmp;
         let t = Instant::now();
-        while cmp.score_cache.lock().map_or(0, |c| c.len()) < 3 && t.elapsed().as_secs() < 60 {
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        cmp.precompute_tolerances();
         println!(
             "score maps for the other tolerances ready {:.2} s after loading (background)",
             t.elapsed().as_secs_f64()
         );
-        let base = cmp.settings.clone();
+        let base = doc.session.settings.clone();
         let variants = [
             ("sensitivity 1.5", {
                 let mut s = base.clone();
@@ -109,7 +110,13 @@ fn main() {
         ];
         for (name, settings) in variants {
             let t = Instant::now();
-            let (_, regions) = cmp.detect(&settings, &[[0, 0, w / 10, hgt / 10]]);
+            let masks = [boarddiff_core::rect::Rect::from_corners(
+                0,
+                0,
+                w / 10,
+                hgt / 10,
+            )];
+            let regions = cmp.regions(&settings, &masks);
             println!(
                 "re-detect, {name:<30} {:7.1} ms, {} regions",
                 t.elapsed().as_secs_f64() * 1000.0,
@@ -118,8 +125,8 @@ fn main() {
         }
     }
     let ctx = h.ctx.clone();
-    let apply = |h: &mut Harness<'_, BoardDiffApp>, a: Action| h.state_mut().apply(&ctx, a);
-    apply(&mut h, Action::Fit);
+    let apply = |h: &mut Harness<'_, BoardDiffApp>, a: ViewAction| h.state_mut().apply(&ctx, a);
+    apply(&mut h, ViewAction::Fit);
     for _ in 0..10 {
         h.step();
     }
@@ -169,12 +176,12 @@ fn main() {
     ];
     let mut all_ui = Vec::new();
     for (name, mode, view_at) in &phases {
-        apply(&mut h, Action::SetMode(*mode));
+        apply(&mut h, ViewAction::SetMode(*mode));
         let mut ui_ms = Vec::new();
         let mut step_ms = Vec::new();
         let mut blurry = 0;
         for i in 0..90 {
-            apply(&mut h, Action::SetView(view_at(i)));
+            apply(&mut h, ViewAction::SetView(view_at(i)));
             let t = Instant::now();
             h.step();
             step_ms.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -1,10 +1,11 @@
 //! Development probe: generated cases through the engine, with alignment error and hits.
 //! Usage: quick_case FIRST_SEED COUNT MODS [QUARTER_TURNS] [WIDTH HEIGHT]
-use boarddiff::engine::eval::{matches, score_case};
-use boarddiff::engine::geometry::mean_grid_error;
-use boarddiff::engine::pipeline::{compare, NoProgress};
-use boarddiff::engine::regions::DetectSettings;
-use boarddiff::engine::synth::case::{generate, CaseSpec};
+use boarddiff_core::compare::{compare, Start};
+use boarddiff_core::geometry::mean_grid_error;
+use boarddiff_core::progress::NoProgress;
+use boarddiff_core::settings::DetectSettings;
+use boarddiff_synth::case::{generate, CaseSpec};
+use boarddiff_synth::eval::{matches, score_case};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -27,14 +28,15 @@ fn main() {
         if let Some(j) = std::env::var("JITTER").ok().and_then(|v| v.parse().ok()) {
             settings.jitter_px = j;
         }
-        let cmp = match compare(
+        let (cmp, regions) = match compare(
             case.reference.clone(),
             case.suspect.clone(),
-            settings,
-            vec![],
+            Start::Fresh,
+            &settings,
+            &[],
             &NoProgress,
         ) {
-            Ok(c) => c,
+            Ok(c) => (c.comparison, c.regions),
             Err(e) => {
                 println!("seed {seed}: ERROR {e}");
                 continue;
@@ -43,23 +45,19 @@ fn main() {
         let secs = t.elapsed().as_secs_f64();
         let err = mean_grid_error(w, h, 20, |p| case.true_map(p), |p| cmp.alignment.map(p));
         errs.push(err);
-        let s = score_case(&case.truth.modifications, &cmp.regions);
+        let s = score_case(&case.truth.modifications, &regions);
         found += s.found.iter().filter(|f| **f).count();
         total += s.found.len();
         false_regions += s.false_regions;
         let q = &cmp.alignment.quality;
         println!(
             "seed {seed}: err {err:.3}px rms {:.2} inl {} patches {}/{} noise {:.2} found {}/{} false {} ({secs:.1}s)",
-            q.rms_residual_px, q.inliers, q.patches_matched, q.patches_textured, cmp.score.noise_sigma,
+            q.rms_residual_px, q.inliers, q.patches_matched, q.patches_textured, cmp.score_map(settings.tolerance_px).noise_sigma,
             s.found.iter().filter(|f| **f).count(), s.found.len(), s.false_regions
         );
         for (t, f) in case.truth.modifications.iter().zip(&s.found) {
             if verbose || !f {
-                let c = [
-                    t.bbox[0] as f64 + t.bbox[2] as f64 / 2.0,
-                    t.bbox[1] as f64 + t.bbox[3] as f64 / 2.0,
-                ];
-                let q = case.true_map(c);
+                let q = case.true_map(t.bbox.centre());
                 let (sw, sh) = case.suspect.dimensions();
                 let visible = q[0] >= 0.0 && q[1] >= 0.0 && q[0] < sw as f64 && q[1] < sh as f64;
                 println!(
@@ -68,7 +66,7 @@ fn main() {
                 );
             }
         }
-        for r in &cmp.regions {
+        for r in &regions {
             let hit = case
                 .truth
                 .modifications
@@ -89,7 +87,7 @@ fn main() {
         if std::env::var("SAVE").is_ok() {
             cmp.work_reference.save("/tmp/work_ref.png").unwrap();
             cmp.work_suspect.image.save("/tmp/work_sus.png").unwrap();
-            let m = &cmp.score;
+            let m = cmp.score_map(settings.tolerance_px);
             let vis = image::GrayImage::from_fn(m.width, m.height, |x, y| {
                 image::Luma([(m.at(x, y) * 16.0).min(255.0) as u8])
             });

@@ -1,23 +1,26 @@
-//! The `boarddiff` binary: parses the command line and calls the engine. Errors are
-//! reported once, here, with exit code 2 (diff(1) convention: 0 same, 1 different).
+//! The `boarddiff` binary: parses the command line and calls the crates under `crates/`.
+//! Errors are reported once, here, with exit code 2 (diff(1) convention: 0 same, 1
+//! different).
+mod cli;
+
 use anyhow::Context;
-use boarddiff::cli::{self, Command};
 use clap::Parser;
+use cli::Command;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    boarddiff::engine::memory::tune_allocator();
-    // No subcommand opens the app: parsed as `gui` so that its flags get clap's defaults
-    // (a derived Default would leave --window empty).
-    let command = cli::Args::parse()
-        .command
-        .or_else(|| cli::Args::parse_from(["boarddiff", "gui"]).command);
-    let Some(command) = command else {
-        eprintln!("error: boarddiff: no command");
+    boarddiff_core::memory::tune_allocator();
+    let args = cli::Args::parse();
+    let Some(command) = args.command.or_else(default_command) else {
+        eprintln!(
+            "error: this build of boarddiff has no review app (built without the `gui` \
+             feature); see `boarddiff --help` for the headless commands"
+        );
         return ExitCode::from(2);
     };
     let result = match command {
         Command::Compare(c) => cli::compare(&c),
+        #[cfg(feature = "gui")]
         Command::Gui(g) => cli::gui(&g),
         Command::Export(e) => cli::export(&e),
         Command::Eval(e) => cli::eval(&e),
@@ -31,4 +34,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// No subcommand opens the app, parsed as `gui` so that its flags get clap's defaults
+/// (a derived Default would leave --window empty).
+#[cfg(feature = "gui")]
+fn default_command() -> Option<Command> {
+    cli::Args::parse_from(["boarddiff", "gui"]).command
+}
+
+#[cfg(not(feature = "gui"))]
+fn default_command() -> Option<Command> {
+    None
 }

@@ -1,8 +1,9 @@
 //! Alignment accuracy on generated pairs, including quarter turns and scale changes.
-use boarddiff::engine::geometry::mean_grid_error;
-use boarddiff::engine::pipeline::{align_prepared, prepare, NoProgress};
-use boarddiff::engine::regions::DetectSettings;
-use boarddiff::engine::synth::case::{generate, CaseSpec};
+use boarddiff_core::compare::{align_prepared, prepare};
+use boarddiff_core::geometry::mean_grid_error;
+use boarddiff_core::progress::NoProgress;
+use boarddiff_core::settings::DetectSettings;
+use boarddiff_synth::case::{generate, CaseSpec};
 
 /// Through the reductions the pipeline aligns from.
 fn error_for(spec: &CaseSpec) -> f64 {

@@ -1,9 +1,9 @@
 //! End to end: the CLI on generated cases, checked against their truth.
 mod common;
-use boarddiff::engine::eval::score_case;
-use boarddiff::engine::geometry::mean_grid_error;
-use boarddiff::engine::report::RegionKind;
-use boarddiff::engine::synth::case::CaseSpec;
+use boarddiff_core::geometry::mean_grid_error;
+use boarddiff_core::report::RegionKind;
+use boarddiff_synth::case::CaseSpec;
+use boarddiff_synth::eval::score_case;
 use common::*;
 
 #[test]
@@ -62,10 +62,10 @@ fn ignore_mask_removes_a_region() {
     assert!(score_case(&case.truth.modifications, &before.unwrap().regions).found[0]);
     let pad = 30;
     let rect = [
-        truth[0].saturating_sub(pad),
-        truth[1].saturating_sub(pad),
-        truth[2] + 2 * pad,
-        truth[3] + 2 * pad,
+        truth.x.saturating_sub(pad),
+        truth.y.saturating_sub(pad),
+        truth.w + 2 * pad,
+        truth.h + 2 * pad,
     ];
     let mask = dir.join("mask.json");
     std::fs::write(&mask, format!("{{\"rects\": [{:?}]}}", rect)).unwrap();
@@ -81,7 +81,7 @@ fn ignore_mask_removes_a_region() {
         "masked region still reported: {:?}",
         after.regions
     );
-    assert_eq!(after.ignore_masks, vec![rect]);
+    assert_eq!(after.ignore_masks, vec![common::rect(rect)]);
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! `boarddiff eval` on hand-made tiny sets in each of the three layouts, with known answers.
 mod common;
-use boarddiff::engine::report::write_json;
-use boarddiff::engine::synth::camera::encode_jpeg;
-use boarddiff::engine::synth::case::CaseSpec;
+use boarddiff_core::write::write_json;
+use boarddiff_output::encode::encode_jpeg;
+use boarddiff_synth::case::CaseSpec;
 use common::*;
 use image::{Rgb, RgbImage};
 use std::path::Path;
@@ -15,8 +15,8 @@ fn summary(json: &Path) -> serde_json::Value {
 
 /// A registered pair: a board photo and the same photo with one dark chip painted in.
 fn registered_pair() -> (RgbImage, RgbImage, [u32; 4]) {
-    let layout = boarddiff::engine::synth::layout::Layout::generate(640, 640, 5);
-    let board = boarddiff::engine::synth::paint::paint(&layout, 5);
+    let layout = boarddiff_synth::layout::Layout::generate(640, 640, 5);
+    let board = boarddiff_synth::paint::paint(&layout, 5);
     let mut test = board.clone();
     let chip = [300, 200, 24, 14];
     for y in chip[1]..chip[1] + chip[3] {

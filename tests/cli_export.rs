@@ -1,10 +1,12 @@
 //! `boarddiff export`: every output of a saved session, rebuilt without a window.
 mod common;
-use boarddiff::engine::pipeline::{compare, load_pair, NoProgress};
-use boarddiff::engine::regions::DetectSettings;
-use boarddiff::engine::report::{Report, Verdict};
-use boarddiff::engine::session::{image_info, Session, SESSION_SCHEMA};
-use boarddiff::engine::synth::case::CaseSpec;
+use boarddiff_core::compare::{compare as compare_pair, Start};
+use boarddiff_core::load::load_pair;
+use boarddiff_core::progress::NoProgress;
+use boarddiff_core::report::{Report, Verdict};
+use boarddiff_core::settings::DetectSettings;
+use boarddiff_output::session::{image_info, Session, SESSION_SCHEMA};
+use boarddiff_synth::case::CaseSpec;
 use common::*;
 
 #[test]
@@ -16,15 +18,10 @@ fn export_rebuilds_a_session_and_rejects_a_bad_one() {
     write_case(&dir, &spec);
     let (r, s) = (dir.join("reference.jpg"), dir.join("suspect.jpg"));
     let (ri, si) = load_pair(&r, &s).unwrap();
-    let cmp = compare(
-        ri.rgb,
-        si.rgb,
-        DetectSettings::default(),
-        vec![],
-        &NoProgress,
-    )
-    .unwrap();
-    let mut regions = cmp.regions.clone();
+    let settings = DetectSettings::default();
+    let compared = compare_pair(ri.rgb, si.rgb, Start::Fresh, &settings, &[], &NoProgress).unwrap();
+    let cmp = compared.comparison;
+    let mut regions = compared.regions;
     assert!(regions.len() >= 2);
     regions[0].verdict = Verdict::Benign;
     regions[1].verdict = Verdict::ConfirmedImplant;
@@ -35,8 +32,8 @@ fn export_rebuilds_a_session_and_rejects_a_bad_one() {
         suspect: image_info(&s, cmp.suspect.dimensions()).unwrap(),
         alignment: Some(cmp.alignment.clone()),
         manual_points: vec![],
-        settings: cmp.settings.clone(),
-        masks: vec![],
+        settings,
+        ignore_masks: vec![],
         regions: regions.clone(),
     };
     let path = dir.join("case.boarddiff");

@@ -1,7 +1,7 @@
 //! Bad input and pairs that must not be diffed: exit code 2 and a message naming the problem.
 mod common;
-use boarddiff::engine::synth::camera::encode_jpeg;
-use boarddiff::engine::synth::case::CaseSpec;
+use boarddiff_output::encode::encode_jpeg;
+use boarddiff_synth::case::CaseSpec;
 use common::*;
 use image::RgbImage;
 
@@ -131,7 +131,7 @@ fn blank_and_unrelated_images_are_refused() {
         .unwrap();
     assert_refused(&dir, &dir.join("reference.jpg"), &blank, "almost no detail");
     // A "photo of something else": smooth gradients and noise, nothing board-like.
-    let mut rng = boarddiff::engine::rng::Rng::new(9);
+    let mut rng = boarddiff_core::rng::Rng::new(9);
     let other = dir.join("other.jpg");
     let img = RgbImage::from_fn(2000, 1500, |x, y| {
         let v = ((x as f64 / 37.0).sin() * (y as f64 / 53.0).cos() * 80.0

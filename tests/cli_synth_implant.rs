@@ -1,7 +1,7 @@
 //! `boarddiff synth implant` on a photo: deterministic, and its truth matches the pixels
 //! (the planted changes are found, everything else aligns to the true homography).
 mod common;
-use boarddiff::engine::report::Truth;
+use boarddiff_synth::truth::Truth;
 use common::*;
 
 #[test]

@@ -1,12 +1,13 @@
 //! The review app driven through egui_kittest: no display needed. kittest's
 //! max_texture_side is 2048, so every image here goes through the tiled path.
 mod common;
-use boarddiff::app::actions::{Action, ViewMode};
-use boarddiff::app::{AppConfig, BoardDiffApp, Launch};
-use boarddiff::engine::align::PointPair;
-use boarddiff::engine::report::Verdict;
-use boarddiff::engine::session::Session;
-use boarddiff::engine::synth::case::CaseSpec;
+use boarddiff_app::actions::{Action, FileAction, ManualAction, ReviewAction};
+use boarddiff_app::prefs::ViewMode;
+use boarddiff_app::{AppConfig, BoardDiffApp, Launch};
+use boarddiff_core::align::PointPair;
+use boarddiff_core::report::Verdict;
+use boarddiff_output::session::Session;
+use boarddiff_synth::case::CaseSpec;
 use common::*;
 use egui::Key;
 use egui_kittest::kittest::Queryable;
@@ -86,7 +87,7 @@ fn mouse_drag(h: &mut Harness<'static, BoardDiffApp>, a: egui::Pos2, b: egui::Po
     h.run_steps(2);
 }
 
-fn apply(h: &mut Harness<'static, BoardDiffApp>, action: Action) {
+fn apply(h: &mut Harness<'static, BoardDiffApp>, action: impl Into<Action>) {
     let ctx = h.ctx.clone();
     h.state_mut().apply(&ctx, action);
     h.step();
@@ -95,7 +96,7 @@ fn apply(h: &mut Harness<'static, BoardDiffApp>, action: Action) {
 #[test]
 fn opens_on_the_samples_and_lists_regions() {
     let dir = temp_dir("gui-samples");
-    let samples = boarddiff::cli::samples_dir();
+    let samples = samples_dir();
     let mut h = harness(config(&dir, pair(&samples)));
     settle(&mut h);
     let doc = h.state().document().expect("samples open");
@@ -118,7 +119,7 @@ fn clicking_a_region_centres_and_zooms_the_view() {
     h.run_steps(2);
     settle(&mut h);
     let after = h.state().view();
-    let [x, y, w, hh] = region.bbox.map(f64::from);
+    let [x, y, w, hh] = region.bbox.to_array().map(f64::from);
     assert_eq!(after.center_in_reference, [x + w / 2.0, y + hh / 2.0]);
     assert!(after.scale > before.scale * 2.0, "{before:?} -> {after:?}");
     assert_eq!(h.state().viewer_state().selected, Some(region.id));
@@ -219,7 +220,10 @@ fn export_writes_every_file() {
     let mut h = harness(config(&dir, pair(case_dir())));
     settle(&mut h);
     let out = dir.join("export");
-    *h.state_mut().export_dir_text_mut() = out.display().to_string();
+    apply(
+        &mut h,
+        FileAction::SetExportDirText(out.display().to_string()),
+    );
     h.run_steps(2);
     h.get_by_label("Export report").click();
     h.run_steps(2);
@@ -239,7 +243,7 @@ fn export_writes_every_file() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert_eq!(html.matches("class=\"region\"").count(), regions);
     assert!(html.contains("data:image/png;base64,") && html.contains("SHA-256"));
-    let report: boarddiff::engine::report::Report =
+    let report: boarddiff_core::report::Report =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report.regions.len(), regions);
     assert!(h
@@ -258,15 +262,18 @@ fn session_round_trips_and_warns_when_an_image_changed() {
     let mut h = harness(config(&dir, pair(&dir)));
     settle(&mut h);
     let id = h.state().document().unwrap().session.regions[0].id;
-    apply(&mut h, Action::SetVerdict(id, Verdict::ConfirmedImplant));
     apply(
         &mut h,
-        Action::SetNote(id, "extra SOT-23 on the SPI lines".into()),
+        ReviewAction::SetVerdict(id, Verdict::ConfirmedImplant),
     );
-    apply(&mut h, Action::AddMask([10, 10, 100, 50]));
+    apply(
+        &mut h,
+        ReviewAction::SetNote(id, "extra SOT-23 on the SPI lines".into()),
+    );
+    apply(&mut h, ReviewAction::AddMask(rect([10, 10, 100, 50])));
     settle(&mut h);
     let path = dir.join("case.boarddiff");
-    apply(&mut h, Action::SaveSessionAs(path.clone()));
+    apply(&mut h, FileAction::SaveSessionAs(path.clone()));
     let saved = h.state().document().unwrap().session.clone();
     drop(h);
 
@@ -274,7 +281,7 @@ fn session_round_trips_and_warns_when_an_image_changed() {
     settle(&mut h);
     let doc = h.state().document().expect("session opens");
     assert_eq!(doc.session.regions, saved.regions);
-    assert_eq!(doc.session.masks, saved.masks);
+    assert_eq!(doc.session.ignore_masks, saved.ignore_masks);
     assert_eq!(doc.session.alignment, saved.alignment);
     assert!(h.state().messages().iter().all(|m| !m.is_error));
     drop(h);
@@ -315,7 +322,7 @@ fn corrupt_file_shows_an_error_and_the_app_stays_usable() {
     assert!(h.state().messages().is_empty());
     apply(
         &mut h,
-        Action::OpenPair {
+        FileAction::OpenPair {
             reference: case_dir().join("reference.jpg"),
             suspect: case_dir().join("suspect.jpg"),
         },
@@ -338,30 +345,35 @@ fn rethreshold_keeps_verdicts_and_masks_remove_regions() {
         .unwrap()
         .clone();
     let mut settings = doc.session.settings.clone();
-    apply(&mut h, Action::SetVerdict(first.id, Verdict::Benign));
+    apply(&mut h, ReviewAction::SetVerdict(first.id, Verdict::Benign));
     settings.min_area_px = 120;
     settings.sensitivity = 1.2;
-    apply(&mut h, Action::SetDetect(settings.clone()));
+    apply(&mut h, ReviewAction::SetDetect(settings.clone()));
     settle(&mut h);
     let doc = h.state().document().unwrap();
     let same = doc
         .session
         .regions
         .iter()
-        .find(|r| boarddiff::engine::eval::iou(&r.bbox, &first.bbox) > 0.3)
+        .find(|r| r.bbox.iou(&first.bbox) > 0.3)
         .unwrap_or_else(|| panic!("{first:?} not in {:?}", doc.session.regions));
     assert_eq!(same.verdict, Verdict::Benign);
-    let [x, y, w, hh] = same.bbox;
+    let [x, y, w, hh] = same.bbox.to_array();
     let before = doc.session.regions.len();
     apply(
         &mut h,
-        Action::AddMask([x.saturating_sub(5), y.saturating_sub(5), w + 10, hh + 10]),
+        ReviewAction::AddMask(rect([
+            x.saturating_sub(5),
+            y.saturating_sub(5),
+            w + 10,
+            hh + 10,
+        ])),
     );
     settle(&mut h);
     let doc = h.state().document().unwrap();
     assert_eq!(doc.session.regions.len(), before - 1);
-    assert_eq!(doc.session.masks.len(), 1);
-    apply(&mut h, Action::RemoveMask(0));
+    assert_eq!(doc.session.ignore_masks.len(), 1);
+    apply(&mut h, ReviewAction::RemoveMask(0));
     settle(&mut h);
     assert_eq!(h.state().document().unwrap().session.regions.len(), before);
 }
@@ -375,7 +387,7 @@ fn manual_alignment_from_points() {
     let case = write_case(&dir, &spec);
     let mut h = harness(config(&dir, pair(&dir)));
     settle(&mut h);
-    apply(&mut h, Action::StartManualAlignment);
+    apply(&mut h, ManualAction::Start);
     assert!(h.state().manual().is_some());
     h.get_by_label("Apply alignment");
     // Four spread points, placed about a pixel off as a person would click them.
@@ -391,14 +403,11 @@ fn manual_alignment_from_points() {
         let wobble = if i % 2 == 0 { 0.8 } else { -0.7 };
         apply(
             &mut h,
-            Action::ManualPoint(boarddiff::app::actions::Role::Reference, *p),
+            ManualAction::Point(boarddiff_app::actions::Role::Reference, *p),
         );
         apply(
             &mut h,
-            Action::ManualPoint(
-                boarddiff::app::actions::Role::Suspect,
-                [q[0] + wobble, q[1]],
-            ),
+            ManualAction::Point(boarddiff_app::actions::Role::Suspect, [q[0] + wobble, q[1]]),
         );
     }
     let residuals = h.state().manual().unwrap().residuals().expect("fit");
@@ -409,7 +418,7 @@ fn manual_alignment_from_points() {
     assert!(h.state().manual().is_none());
     let doc = h.state().document().unwrap();
     assert_eq!(doc.session.manual_points.len(), picks.len());
-    let err = boarddiff::engine::geometry::mean_grid_error(
+    let err = boarddiff_core::geometry::mean_grid_error(
         2400,
         1800,
         20,
@@ -547,8 +556,13 @@ fn dragging_with_the_mask_tool_adds_an_ignore_rectangle() {
     mouse_drag(&mut h, a, b);
     settle(&mut h);
     let doc = h.state().document().unwrap();
-    assert_eq!(doc.session.masks.len(), 1, "{:?}", doc.session.masks);
-    let [x, y, w, hh] = doc.session.masks[0].map(f64::from);
+    assert_eq!(
+        doc.session.ignore_masks.len(),
+        1,
+        "{:?}",
+        doc.session.ignore_masks
+    );
+    let [x, y, w, hh] = doc.session.ignore_masks[0].to_array().map(f64::from);
     let expected_w = (b.x - a.x) as f64 / view.scale;
     assert!(
         (w - expected_w).abs() / expected_w < 0.1,
@@ -574,7 +588,7 @@ fn cancel_stops_a_comparison_and_keeps_the_app_usable() {
     );
     apply(
         &mut h,
-        Action::OpenPair {
+        FileAction::OpenPair {
             reference: case_dir().join("reference.jpg"),
             suspect: case_dir().join("suspect.jpg"),
         },
@@ -590,7 +604,7 @@ fn quiz_hides_detections_scores_a_drawn_box_and_exports_a_scorecard() {
     spec.modifications = 3;
     spec.difficulty = 0.2;
     let case = write_case(&dir, &spec);
-    boarddiff::engine::report::write_json(&dir.join("truth.json"), &case.truth).unwrap();
+    boarddiff_core::write::write_json(&dir.join("truth.json"), &case.truth).unwrap();
     let mut h = harness(config(&dir, Launch::Quiz(dir.clone())));
     settle(&mut h);
     assert!(h.state().quiz().is_some());
@@ -606,7 +620,7 @@ fn quiz_hides_detections_scores_a_drawn_box_and_exports_a_scorecard() {
     // Drag a box over the first truth box, on screen, with the Mark tool.
     let view = h.state().view();
     let pane = h.state().viewer_rect();
-    let [x, y, w, hh] = case.truth.modifications[0].bbox.map(f64::from);
+    let [x, y, w, hh] = case.truth.modifications[0].bbox.to_array().map(f64::from);
     let a = view.screen_from_reference(pane, [x - 4.0, y - 4.0]);
     let b = view.screen_from_reference(pane, [x + w + 4.0, y + hh + 4.0]);
     let b = egui::pos2(b.x.max(a.x + 6.0), b.y.max(a.y + 6.0));
@@ -623,7 +637,10 @@ fn quiz_hides_detections_scores_a_drawn_box_and_exports_a_scorecard() {
         "the tool finds all three"
     );
     let out = dir.join("scorecard");
-    *h.state_mut().export_dir_text_mut() = out.display().to_string();
+    apply(
+        &mut h,
+        FileAction::SetExportDirText(out.display().to_string()),
+    );
     h.get_by_label("Export scorecard").click();
     h.run_steps(2);
     settle(&mut h);

@@ -1,9 +1,11 @@
 //! Registered two-tone scans (bare-board AOI, DeepPCB-like): real defects are found while
 //! edges that merely sit a few pixels differently are not reported.
 mod common;
-use boarddiff::engine::align::Alignment;
-use boarddiff::engine::pipeline::{compare_with_alignment, NoProgress};
-use boarddiff::engine::regions::DetectSettings;
+use boarddiff_core::align::Alignment;
+use boarddiff_core::compare::{compare, Start};
+use boarddiff_core::progress::NoProgress;
+use boarddiff_core::rect::RectInReference;
+use boarddiff_core::settings::DetectSettings;
 use image::{Rgb, RgbImage};
 
 const BLACK: Rgb<u8> = Rgb([0, 0, 0]);
@@ -29,8 +31,8 @@ fn paint(img: &mut RgbImage, x: std::ops::Range<u32>, y: std::ops::Range<u32>, c
     }
 }
 
-fn contains(bbox: &[u32; 4], (x, y): (u32, u32)) -> bool {
-    x + 2 >= bbox[0] && y + 2 >= bbox[1] && x <= bbox[0] + bbox[2] + 2 && y <= bbox[1] + bbox[3] + 2
+fn contains(bbox: &RectInReference, (x, y): (u32, u32)) -> bool {
+    x + 2 >= bbox.x && y + 2 >= bbox.y && x <= bbox.x1() + 2 && y <= bbox.y1() + 2
 }
 
 /// The scan pair of the test below: the suspect with its defects and displaced edges.
@@ -61,16 +63,16 @@ fn defects_found_and_displaced_edges_ignored() {
         min_area_px: 10,
         ..DetectSettings::default()
     };
-    let cmp = compare_with_alignment(
+    let compared = compare(
         reference,
         suspect,
-        Alignment::identity(w, h),
-        settings,
-        vec![],
+        Start::Aligned(Alignment::identity(w, h)),
+        &settings,
+        &[],
         &NoProgress,
     )
     .expect("compares");
-    let boxes: Vec<[u32; 4]> = cmp.regions.iter().map(|r| r.bbox).collect();
+    let boxes: Vec<RectInReference> = compared.regions.iter().map(|r| r.bbox).collect();
     assert!(
         boxes.iter().any(|b| contains(b, (204, 42))),
         "mouse bite missed: {boxes:?}"
@@ -95,7 +97,7 @@ fn cli_compares_registered_scans_without_features() {
         &["--registered", "--min-area-px", "10"],
     );
     assert_eq!(output.status.code(), Some(1), "{}", common::stderr(&output));
-    let boxes: Vec<[u32; 4]> = report
+    let boxes: Vec<RectInReference> = report
         .expect("report")
         .regions
         .iter()

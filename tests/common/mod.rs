@@ -1,8 +1,8 @@
 //! Helpers shared by the integration tests: generated cases on disk and the CLI binary.
 #![allow(dead_code)]
-use boarddiff::engine::report::Report;
-use boarddiff::engine::synth::camera::encode_jpeg;
-use boarddiff::engine::synth::case::{generate, Case, CaseSpec};
+use boarddiff_core::report::Report;
+use boarddiff_output::encode::encode_jpeg;
+use boarddiff_synth::case::{generate, Case, CaseSpec};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -55,4 +55,14 @@ pub fn compare(
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The bundled sample pair.
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_boards")
+}
+
+/// A reference-space rectangle from `[x, y, w, h]`.
+pub fn rect(a: [u32; 4]) -> boarddiff_core::rect::RectInReference {
+    a.try_into().expect("a rectangle inside u32")
 }

@@ -1,0 +1,164 @@
+//! The folder `boarddiff compare` writes: `report.json`, `annotated.png` (the overview)
+//! and `regions/NNN.png` (one crop sheet per region).
+use crate::annotate::{reference_overview, ANNOTATED_MAX_SIDE};
+use crate::crops::region_sheet;
+use crate::encode::encode_png;
+use boarddiff_core::align::registered;
+use boarddiff_core::compare::{compare, Comparison, Start};
+use boarddiff_core::error::{EngineError, Result};
+use boarddiff_core::load::{load_pair, sha256_file};
+use boarddiff_core::progress::{Progress, Stage, Timings};
+use boarddiff_core::rect::RectInReference;
+use boarddiff_core::report::{AlignmentReport, ImageInfo, Region, Report, SCHEMA};
+use boarddiff_core::settings::DetectSettings;
+use boarddiff_core::write::{write_atomic, write_json};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One `boarddiff compare`: two photos in, a folder out.
+pub struct CompareFiles {
+    pub reference: PathBuf,
+    pub suspect: PathBuf,
+    pub out: PathBuf,
+    pub settings: DetectSettings,
+    pub ignore_masks: Vec<RectInReference>,
+    /// The photos are registered already (scanner or AOI output): refine from the
+    /// identity instead of matching features.
+    pub registered: bool,
+}
+
+/// Decodes, compares and writes the compare folder; returns its report. A refused
+/// alignment still writes report.json, with the reason, and comes back as the error.
+pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Report> {
+    progress.update(Stage::Decode, 0.0);
+    let mut timings = Timings::default();
+    let (reference, suspect) =
+        timings.time(Stage::Decode, || load_pair(&job.reference, &job.suspect))?;
+    let info = |path: &Path, img: &image::RgbImage| -> Result<ImageInfo> {
+        Ok(ImageInfo {
+            path: path.display().to_string(),
+            width: img.width(),
+            height: img.height(),
+            sha256: Some(sha256_file(path)?),
+        })
+    };
+    let reference_info = info(&job.reference, &reference.rgb)?;
+    let suspect_info = info(&job.suspect, &suspect.rgb)?;
+    let start = if job.registered {
+        let (reference_size, suspect_size) = (reference.rgb.dimensions(), suspect.rgb.dimensions());
+        if reference_size != suspect_size {
+            return Err(EngineError::NotRegistered {
+                reference: job.reference.clone(),
+                suspect: job.suspect.clone(),
+                reference_size,
+                suspect_size,
+            });
+        }
+        Start::Aligned(registered(&reference.rgb, &suspect.rgb))
+    } else {
+        Start::Fresh
+    };
+    let report = |alignment: AlignmentReport, regions: Vec<Region>, timings: &Timings| Report {
+        schema: SCHEMA,
+        reference: reference_info.clone(),
+        suspect: suspect_info.clone(),
+        alignment,
+        regions,
+        settings: job.settings.clone(),
+        ignore_masks: job.ignore_masks.clone(),
+        timings_s: timings.as_pairs(),
+    };
+    match compare(
+        reference.rgb,
+        suspect.rgb,
+        start,
+        &job.settings,
+        &job.ignore_masks,
+        progress,
+    ) {
+        Ok(compared) => {
+            let cmp = compared.comparison;
+            timings.0.extend(cmp.timings.0.iter().copied());
+            progress.update(Stage::Export, 0.0);
+            let export_start = Instant::now();
+            let mut out = report(
+                AlignmentReport::new(Some(&cmp.alignment), None),
+                compared.regions,
+                &timings,
+            );
+            write_compare_folder(Some(&cmp), &out, &job.out, |report| {
+                timings
+                    .0
+                    .push((Stage::Export, export_start.elapsed().as_secs_f64()));
+                report.timings_s = timings.as_pairs();
+            })?;
+            out.timings_s = timings.as_pairs();
+            Ok(out)
+        }
+        Err(EngineError::AlignmentRefused { reason }) => {
+            let out = report(
+                AlignmentReport::new(None, Some(reason.clone())),
+                Vec::new(),
+                &timings,
+            );
+            write_compare_folder(None, &out, &job.out, |_| {})?;
+            Err(EngineError::AlignmentRefused { reason })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes report.json, annotated.png and regions/NNN.png into `dir`; without a
+/// comparison (alignment refused) only report.json. `finish` completes the report (its
+/// export time) once the images are written.
+pub(crate) fn write_compare_folder(
+    cmp: Option<&Comparison>,
+    report: &Report,
+    dir: &Path,
+    finish: impl FnOnce(&mut Report),
+) -> Result<()> {
+    let mkdir = |p: &Path| {
+        std::fs::create_dir_all(p).map_err(|e| EngineError::Write {
+            path: p.to_owned(),
+            detail: e.to_string(),
+        })
+    };
+    mkdir(dir)?;
+    if let Some(cmp) = cmp {
+        let crops = dir.join("regions");
+        mkdir(&crops)?;
+        // The overview's PNG encoder is single-threaded: the crops use the other cores.
+        let (annotated, sheets) = rayon::join(
+            || {
+                let _t = boarddiff_core::trace::span("export.annotated");
+                let regions: Vec<&Region> = report.regions.iter().collect();
+                let overview = reference_overview(cmp, &regions, ANNOTATED_MAX_SIDE);
+                let t = boarddiff_core::trace::span("annotated.encode");
+                let png = encode_png(&overview);
+                drop(t);
+                let _t = boarddiff_core::trace::span("annotated.write");
+                write_atomic(&dir.join("annotated.png"), &png)
+            },
+            || {
+                let _t = boarddiff_core::trace::span("export.crops");
+                use rayon::prelude::*;
+                report
+                    .regions
+                    .par_iter()
+                    .map(|r| {
+                        write_atomic(
+                            &crops.join(format!("{:03}.png", r.id)),
+                            &encode_png(&region_sheet(cmp, &report.settings, r)),
+                        )
+                    })
+                    .collect::<Result<Vec<()>>>()
+            },
+        );
+        annotated?;
+        sheets?;
+    }
+    // Written last: a report that exists describes images that exist.
+    let mut report = report.clone();
+    finish(&mut report);
+    write_json(&dir.join("report.json"), &report)
+}

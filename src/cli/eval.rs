@@ -1,0 +1,119 @@
+//! `boarddiff eval`: the detector scored against truth on a set of cases.
+use super::EvalArgs;
+use anyhow::Result;
+use boarddiff_core::write::write_json;
+use boarddiff_synth::datasets::{detect_layout, list_cases, load_case};
+use boarddiff_synth::eval::{evaluate_case, summarize, CaseResult, EvalSummary, Tally};
+
+/// Runs the comparison over a set of cases, prints a table and writes JSON.
+pub fn eval(args: &EvalArgs) -> Result<u8> {
+    let layout = detect_layout(&args.path)?;
+    let mut cases = list_cases(&args.path, layout)?;
+    cases.truncate(args.limit.unwrap_or(usize::MAX));
+    let settings = args.detect.settings()?;
+    eprintln!(
+        "evaluating {} cases ({layout:?} layout{})",
+        cases.len(),
+        args.warp
+            .map_or(String::new(), |s| format!(", warped with seed {s}"))
+    );
+    let mut results: Vec<CaseResult> = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let result = match load_case(case, args.warp, i) {
+            Ok(mut loaded) => {
+                loaded.prealigned &= !args.realign;
+                evaluate_case(&case.name, loaded, &settings)
+            }
+            Err(e) => CaseResult {
+                name: case.name.clone(),
+                truth: Vec::new(),
+                found: Vec::new(),
+                regions: 0,
+                false_regions: 0,
+                region_boxes: Vec::new(),
+                align_error_px: None,
+                refused: Some(e.to_string()),
+                seconds: 0.0,
+                megapixels: 0.0,
+                image_width: 0,
+            },
+        };
+        let found = result.found.iter().filter(|f| **f).count();
+        eprintln!(
+            "[{}/{}] {}: found {found}/{}, {} false, align {}{}",
+            i + 1,
+            cases.len(),
+            result.name,
+            result.truth.len(),
+            result.false_regions,
+            result
+                .align_error_px
+                .map_or("-".into(), |e| format!("{e:.3} px")),
+            result
+                .refused
+                .as_ref()
+                .map_or(String::new(), |r| format!(", REFUSED: {r}"))
+        );
+        results.push(result);
+    }
+    let summary = summarize(&results);
+    let pct = |t: &Tally| {
+        t.rate().map_or("-".to_string(), |r| {
+            format!("{:5.1}% ({}/{})", 100.0 * r, t.found, t.total)
+        })
+    };
+    let px = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3} px"));
+    println!(
+        "cases                      {} ({} clean, {} refused)",
+        summary.cases, summary.clean_cases, summary.refused
+    );
+    println!("alignment error median     {}", px(summary.align_median_px));
+    println!("alignment error max        {}", px(summary.align_max_px));
+    println!("recall                     {}", pct(&summary.recall));
+    for (k, t) in &summary.recall_by_kind {
+        println!("  {k:<24} {}", pct(t));
+    }
+    for (b, t) in &summary.recall_by_size {
+        println!("  {b:<24} {}", pct(t));
+    }
+    println!(
+        "precision                  {}",
+        summary
+            .precision
+            .map_or("-".into(), |p| format!("{:5.1}%", 100.0 * p))
+    );
+    println!(
+        "false regions per pair     {:.2}",
+        summary.false_regions_per_pair
+    );
+    println!(
+        "false regions/clean pair   {}",
+        summary
+            .false_regions_per_clean_pair
+            .map_or("-".into(), |v| format!("{v:.2}"))
+    );
+    println!(
+        "seconds per megapixel      {:.3}",
+        summary.seconds_per_megapixel
+    );
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        path: String,
+        layout: String,
+        warp: Option<u64>,
+        summary: &'a EvalSummary,
+        cases: &'a [CaseResult],
+    }
+    write_json(
+        &args.json,
+        &Out {
+            path: args.path.display().to_string(),
+            layout: format!("{layout:?}"),
+            warp: args.warp,
+            summary: &summary,
+            cases: &results,
+        },
+    )?;
+    eprintln!("wrote {}", args.json.display());
+    Ok(0)
+}

@@ -1,0 +1,53 @@
+//! `boarddiff gui`: the review app.
+use super::{samples_dir, GuiArgs};
+use anyhow::{Context, Result};
+use boarddiff_app::prefs::ViewMode;
+use boarddiff_app::{AppConfig, Launch};
+
+/// Opens the review app; blocks until its window closes.
+pub fn gui(args: &GuiArgs) -> Result<u8> {
+    let launch = match (&args.reference, &args.suspect, &args.session) {
+        _ if args.quiz.is_some() => Launch::Quiz(args.quiz.clone().unwrap_or_default()),
+        (Some(r), Some(s), _) => Launch::Pair {
+            reference: r.clone(),
+            suspect: s.clone(),
+        },
+        (_, _, Some(session)) => Launch::Session(session.clone()),
+        _ => {
+            let dir = samples_dir();
+            Launch::Pair {
+                reference: dir.join("reference.jpg"),
+                suspect: dir.join("suspect.jpg"),
+            }
+        }
+    };
+    let mode = match &args.mode {
+        Some(m) => Some(ViewMode::parse(m).with_context(|| {
+            format!("--mode {m:?}: use side-by-side, overlay, blink, swipe or heatmap")
+        })?),
+        None => None,
+    };
+    let (w, h) = args
+        .window
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<f32>().ok()?, h.trim().parse::<f32>().ok()?)))
+        .filter(|(w, h)| *w >= 400.0 && *h >= 300.0)
+        .with_context(|| format!("--window must look like 1600x1000, got {:?}", args.window))?;
+    let config = AppConfig {
+        launch,
+        screenshot: args.screenshot.clone(),
+        mode,
+        select: args.select,
+        raw_suspect: args.raw_suspect,
+        loupe: args.loupe,
+        autosave_dir: None,
+        fresh_prefs: args.screenshot.is_some(),
+    };
+    boarddiff_app::run(config, [w, h]).map_err(|e| {
+        anyhow::anyhow!(
+            "could not open the window: {e}. The app needs a display (X11 or Wayland) and a \
+             Vulkan or OpenGL driver; headless, use `boarddiff compare`."
+        )
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,116 @@
+//! `boarddiff synth`: procedural boards, generated pairs and implants planted in a photo.
+use super::SynthCommand;
+use anyhow::{bail, Context, Result};
+use boarddiff_core::geometry::Homography;
+use boarddiff_core::load::load_rgb;
+use boarddiff_core::report::RegionKind;
+use boarddiff_core::write::write_atomic;
+use boarddiff_output::encode::{encode_jpeg, encode_png};
+use boarddiff_synth::case_folder::{write_case_folder, CaseReference, SUSPECT_QUALITY};
+use boarddiff_synth::implant::{simulate, Difficulty, ImplantSpec};
+
+fn parse_size(size: &str) -> Result<(u32, u32)> {
+    let (w, h) = size
+        .split_once(['x', 'X'])
+        .with_context(|| format!("--size must look like 6000x4000, got {size:?}"))?;
+    let (w, h): (u32, u32) = (
+        w.trim().parse().context("--size width")?,
+        h.trim().parse().context("--size height")?,
+    );
+    if !(256..=20000).contains(&w) || !(256..=20000).contains(&h) {
+        bail!("--size {w}x{h}: each side must be between 256 and 20000 pixels");
+    }
+    Ok((w, h))
+}
+
+pub fn synth(cmd: &SynthCommand) -> Result<()> {
+    match cmd {
+        SynthCommand::Board { seed, size, out } => {
+            let (w, h) = parse_size(size)?;
+            let layout = boarddiff_synth::layout::Layout::generate(w, h, *seed);
+            let board = boarddiff_synth::paint::paint(&layout, *seed);
+            let camera = boarddiff_synth::camera::Camera::plain(w, h, Homography::identity());
+            let photo = camera.shoot(&board, *seed);
+            let is_png = out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+            if is_png {
+                write_atomic(out, &encode_png(&photo))?;
+            } else {
+                write_atomic(out, &encode_jpeg(&photo, 92))?;
+            }
+        }
+        SynthCommand::Implant {
+            reference,
+            out,
+            count,
+            seed,
+            difficulty,
+            kinds,
+        } => {
+            let difficulty = Difficulty::parse(difficulty).with_context(|| {
+                format!("--difficulty {difficulty:?}: use easy, medium or hard")
+            })?;
+            let kinds = kinds
+                .split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(|k| {
+                    RegionKind::parse(k).with_context(|| {
+                        format!("--kinds: {k:?} is not one of added, removed, altered")
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if *count == 0 || *count > 50 {
+                bail!("--count must be between 1 and 50, got {count}");
+            }
+            let photo = load_rgb(reference)?;
+            let (suspect, truth) = simulate(
+                &photo.rgb,
+                &ImplantSpec {
+                    seed: *seed,
+                    count: *count,
+                    difficulty,
+                    kinds,
+                },
+            );
+            write_case_folder(
+                out,
+                CaseReference::File(reference),
+                &suspect,
+                SUSPECT_QUALITY,
+                &truth,
+            )?;
+            eprintln!(
+                "planted {} of {count} modification(s); wrote {}",
+                truth.modifications.len(),
+                out.display()
+            );
+        }
+        SynthCommand::Pair {
+            seed,
+            size,
+            modifications,
+            quality,
+            difficulty,
+            out,
+        } => {
+            let (w, h) = parse_size(size)?;
+            if !(0.0..=1.0).contains(difficulty) {
+                bail!("--difficulty must be between 0 and 1, got {difficulty}");
+            }
+            let mut spec = boarddiff_synth::case::CaseSpec::new(w, h, *seed);
+            spec.modifications = *modifications;
+            spec.difficulty = *difficulty;
+            spec.kinds = vec![RegionKind::Added, RegionKind::Altered, RegionKind::Removed];
+            let case = boarddiff_synth::case::generate(&spec);
+            write_case_folder(
+                out,
+                CaseReference::Jpeg(&case.reference, *quality),
+                &case.suspect,
+                *quality,
+                &case.truth,
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,3 +1,0 @@
-pub mod app;
-pub mod cli;
-pub mod engine;
