@@ -99,7 +99,7 @@ fn main() {
             }),
             ("min area 400 px", {
                 let mut s = base.clone();
-                s.min_area_px = 400;
+                s.min_area_px = Some(400);
                 s
             }),
             ("tolerance 2 px (new score map)", {

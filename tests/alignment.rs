@@ -44,6 +44,9 @@ fn scale_and_perspective_align_subpixel() {
 fn lens_distortion_is_absorbed_by_the_residual_field() {
     let mut spec = CaseSpec::new(2400, 1800, 80);
     spec.lens_k1 = 0.005;
+    // The lens alone: leaning parts of a second board are measured by `eval` over many
+    // cases (median 0.05 px).
+    spec.variation = boarddiff_synth::variation::VariationLevel::None;
     let err = error_for(&spec);
     assert!(err < 0.6, "error {err} px");
 }

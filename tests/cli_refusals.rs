@@ -165,3 +165,51 @@ fn bare_command_opens_the_app_or_names_the_missing_display() {
     assert!(err.contains("needs a display"), "{err}");
     assert!(!err.contains("--window"), "{err}");
 }
+
+#[test]
+fn scales_and_variation_levels_out_of_range_are_refused() {
+    let dir = temp_dir("badscale");
+    let out = dir.join("out");
+    let (r, s) = (dir.join("r.jpg"), dir.join("s.jpg"));
+    for (flag, value, needle) in [
+        ("--px-per-mm", "0", "outside 1-1000"),
+        ("--px-per-mm", "-3", "outside 1-1000"),
+        ("--px-per-mm", "NaN", "outside 1-1000"),
+        ("--px-per-mm", "1e9", "outside 1-1000"),
+        ("--px-per-mm", "abc", "not a number"),
+        ("--board-width-mm", "-3", "outside 5-2000"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let o = run(&[
+            "compare",
+            "--reference",
+            r.to_str().unwrap(),
+            "--suspect",
+            s.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            &arg,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{arg}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{arg}: {}", stderr(&o));
+    }
+    let o = run(&[
+        "synth",
+        "pair",
+        "--seed",
+        "1",
+        "--size",
+        "800x600",
+        "--variation",
+        "wild",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("none, typical, harsh"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "nothing is written for refused input");
+}

@@ -5,7 +5,7 @@ use boarddiff_app::actions::{Action, FileAction, ManualAction, ReviewAction};
 use boarddiff_app::prefs::ViewMode;
 use boarddiff_app::{AppConfig, BoardDiffApp, Launch};
 use boarddiff_core::align::PointPair;
-use boarddiff_core::report::Verdict;
+use boarddiff_core::report::{RegionKind, Verdict};
 use boarddiff_output::session::Session;
 use boarddiff_synth::case::CaseSpec;
 use common::*;
@@ -346,7 +346,7 @@ fn rethreshold_keeps_verdicts_and_masks_remove_regions() {
         .clone();
     let mut settings = doc.session.settings.clone();
     apply(&mut h, ReviewAction::SetVerdict(first.id, Verdict::Benign));
-    settings.min_area_px = 120;
+    settings.min_area_px = Some(120);
     settings.sensitivity = 1.2;
     apply(&mut h, ReviewAction::SetDetect(settings.clone()));
     settle(&mut h);
@@ -603,6 +603,8 @@ fn quiz_hides_detections_scores_a_drawn_box_and_exports_a_scorecard() {
     let mut spec = CaseSpec::new(2400, 1800, 41);
     spec.modifications = 3;
     spec.difficulty = 0.2;
+    // As in tests/cli_compare.rs: altered parts are scored in tests/second_board.rs.
+    spec.kinds = vec![RegionKind::Added, RegionKind::Removed];
     let case = write_case(&dir, &spec);
     boarddiff_core::write::write_json(&dir.join("truth.json"), &case.truth).unwrap();
     let mut h = harness(config(&dir, Launch::Quiz(dir.clone())));

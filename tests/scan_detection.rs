@@ -60,7 +60,7 @@ fn defects_found_and_displaced_edges_ignored() {
     let (w, h) = (320, 320);
     let (reference, suspect) = scan_pair(w, h);
     let settings = DetectSettings {
-        min_area_px: 10,
+        min_area_px: Some(10),
         ..DetectSettings::default()
     };
     let compared = compare(

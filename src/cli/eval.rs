@@ -31,6 +31,7 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
                 regions: 0,
                 false_regions: 0,
                 region_boxes: Vec::new(),
+                region_scores: Vec::new(),
                 align_error_px: None,
                 refused: Some(e.to_string()),
                 seconds: 0.0,
@@ -92,6 +93,19 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
             .false_regions_per_clean_pair
             .map_or("-".into(), |v| format!("{v:.2}"))
     );
+    println!("recall at a false-region budget per pair (FROC)");
+    for p in &summary.froc {
+        println!(
+            "  <= {:<4} false per pair  {:5.1}%{}",
+            p.false_regions_per_pair,
+            100.0 * p.recall,
+            if p.min_score.is_finite() {
+                format!(" (score >= {:.3})", p.min_score)
+            } else {
+                String::new()
+            }
+        );
+    }
     println!(
         "seconds per megapixel      {:.3}",
         summary.seconds_per_megapixel

@@ -165,6 +165,14 @@ pub struct DetectArgs {
     pub seed_sigma: Option<f64>,
     #[arg(long)]
     pub grow_sigma: Option<f64>,
+    /// Scale of the reference photo in px per mm, when known (a ruler in the shot, the
+    /// board's drawing). Bounds how far a part of a second board may sit off.
+    #[arg(long, value_parser = parse_px_per_mm, conflicts_with = "board_width_mm")]
+    pub px_per_mm: Option<f64>,
+    /// Width in mm that the reference photo's width spans, as an alternative to
+    /// --px-per-mm (default: a 250 mm board filling the frame).
+    #[arg(long, value_parser = parse_board_width_mm)]
+    pub board_width_mm: Option<f64>,
 }
 
 impl DetectArgs {
@@ -183,9 +191,11 @@ impl DetectArgs {
             sensitivity: positive("sensitivity", self.sensitivity)?,
             tolerance_px: self.tolerance_px.unwrap_or(d.tolerance_px),
             jitter_px: self.jitter_px.unwrap_or(d.jitter_px),
-            min_area_px: self.min_area_px.unwrap_or(d.min_area_px),
+            min_area_px: self.min_area_px.or(d.min_area_px),
             seed_sigma: positive("seed-sigma", self.seed_sigma.unwrap_or(d.seed_sigma))?,
             grow_sigma: positive("grow-sigma", self.grow_sigma.unwrap_or(d.grow_sigma))?,
+            px_per_mm: self.px_per_mm,
+            board_width_mm: self.board_width_mm,
             ..d
         };
         if settings.tolerance_px > 8 || settings.jitter_px > 8 {
@@ -231,6 +241,13 @@ pub enum SynthCommand {
         /// Comma-separated: added, removed, altered.
         #[arg(long, default_value = "added,removed,altered")]
         kinds: String,
+        /// How the second board differs from the first: every part placed again, the
+        /// camera leaning, the light turned.
+        #[arg(long, value_enum, default_value_t = Variation::Typical)]
+        variation: Variation,
+        /// Scale of the photo in px per mm, when known (otherwise estimated from its parts).
+        #[arg(long, value_parser = parse_px_per_mm)]
+        px_per_mm: Option<f64>,
     },
     /// Render a reference/suspect pair with planted changes and truth.json.
     Pair {
@@ -247,9 +264,66 @@ pub enum SynthCommand {
         /// 0 (large parts, strong changes) to 1 (0402 parts, subtle changes).
         #[arg(long, default_value_t = 0.5)]
         difficulty: f64,
+        /// How the second board differs from the first: every part placed again, the
+        /// camera leaning, the light turned.
+        #[arg(long, value_enum, default_value_t = Variation::Typical)]
+        variation: Variation,
+        /// Scale of the photos in px per mm (default: a 250 mm board across the frame).
+        #[arg(long, value_parser = parse_px_per_mm)]
+        px_per_mm: Option<f64>,
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+/// How a simulated second board differs from the first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Variation {
+    /// The same board photographed again.
+    None,
+    /// A second board from the same line: placement 0.03 mm and 0.4 deg, camera 2-4 deg
+    /// off, light turned by 30-45 deg.
+    Typical,
+    /// Placement 0.05 mm and 0.6 deg, camera 4-5 deg off, light turned by 45 deg.
+    Harsh,
+}
+
+impl From<Variation> for boarddiff_synth::variation::VariationLevel {
+    fn from(v: Variation) -> Self {
+        match v {
+            Variation::None => Self::None,
+            Variation::Typical => Self::Typical,
+            Variation::Harsh => Self::Harsh,
+        }
+    }
+}
+
+/// A photo's scale, px per mm: a finite number between 1 and 1000 (a 100 MP photo of a
+/// 10 mm part is about 800 px/mm).
+pub fn parse_px_per_mm(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if v.is_finite() && (1.0..=1000.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{text} px/mm is outside 1-1000 (a phone photo of a whole board is 10-70)"
+        ))
+    }
+}
+
+pub fn parse_board_width_mm(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if v.is_finite() && (5.0..=2000.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("a board width of {text} mm is outside 5-2000 mm"))
+    }
 }
 
 /// The bundled sample pair: in the working directory, or beside the source tree the

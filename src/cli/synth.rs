@@ -47,6 +47,8 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
             seed,
             difficulty,
             kinds,
+            variation,
+            px_per_mm,
         } => {
             let difficulty = Difficulty::parse(difficulty).with_context(|| {
                 format!("--difficulty {difficulty:?}: use easy, medium or hard")
@@ -71,6 +73,8 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
                     count: *count,
                     difficulty,
                     kinds,
+                    variation: (*variation).into(),
+                    px_per_mm: *px_per_mm,
                 },
             );
             write_case_folder(
@@ -92,6 +96,8 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
             modifications,
             quality,
             difficulty,
+            variation,
+            px_per_mm,
             out,
         } => {
             let (w, h) = parse_size(size)?;
@@ -101,6 +107,8 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
             let mut spec = boarddiff_synth::case::CaseSpec::new(w, h, *seed);
             spec.modifications = *modifications;
             spec.difficulty = *difficulty;
+            spec.variation = (*variation).into();
+            spec.px_per_mm = *px_per_mm;
             spec.kinds = vec![RegionKind::Added, RegionKind::Altered, RegionKind::Removed];
             let case = boarddiff_synth::case::generate(&spec);
             write_case_folder(

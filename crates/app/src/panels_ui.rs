@@ -167,12 +167,22 @@ pub(crate) fn detection_ui(
             .logarithmic(true)
             .text("sensitivity"),
     );
-    ui.add(
-        egui::Slider::new(&mut s.min_area_px, 10..=20_000)
-            .logarithmic(true)
-            .suffix(" px")
-            .text("min area"),
-    );
+    let width = doc.session.reference.width as f64;
+    let mut area = s.min_area_px_of(width);
+    let mut auto = s.min_area_px.is_none();
+    ui.horizontal(|ui| {
+        ui.add_enabled(
+            !auto,
+            egui::Slider::new(&mut area, 10..=20_000)
+                .logarithmic(true)
+                .suffix(" px")
+                .text("min area"),
+        );
+        ui.checkbox(&mut auto, "auto").on_hover_text(
+            "Follow the board's scale: the area of the smallest part worth planting",
+        );
+    });
+    s.min_area_px = (!auto).then_some(area);
     let mut tol = s.tolerance_px as u32;
     ui.add(
         egui::Slider::new(&mut tol, 0..=3)

@@ -63,7 +63,7 @@ pub fn fit_gray(src: &GrayImage, max_pixels: u64) -> (GrayImage, Homography) {
     resize_gray(src, w, h)
 }
 
-pub(crate) fn fit_rgb(src: &RgbImage, max_pixels: u64) -> (RgbImage, Homography) {
+pub fn fit_rgb(src: &RgbImage, max_pixels: u64) -> (RgbImage, Homography) {
     let (w, h) = fit_dims(src.dimensions(), max_pixels);
     if (w, h) == src.dimensions() {
         return (src.clone(), Homography::identity());

@@ -10,8 +10,9 @@ pub struct DetectSettings {
     /// Seed and grow thresholds of the hysteresis, in noise sigmas.
     pub seed_sigma: f64,
     pub grow_sigma: f64,
-    /// Smallest region kept, in reference pixels.
-    pub min_area_px: u64,
+    /// Smallest region kept, in reference pixels; None follows the image: the area of
+    /// the smallest part worth planting at the board's scale.
+    pub min_area_px: Option<u64>,
     /// Tolerance radius of the difference, in working pixels.
     pub tolerance_px: usize,
     /// How far (working px) a part may have moved and still count as the same part.
@@ -21,6 +22,57 @@ pub struct DetectSettings {
     /// implant-simulator cases twice as many (3.4 against 1.8), on thin silkscreen lines
     /// resampled at a coarser phase; 5 MP also missed one-letter marking changes.
     pub work_megapixels: f64,
+    /// Scale of the reference photo, when the user knows it; otherwise
+    /// [`DetectSettings::px_per_mm_of`] guesses it from the photo's width.
+    pub px_per_mm: Option<f64>,
+    /// Width in mm the reference photo spans, the other way to give the scale.
+    pub board_width_mm: Option<f64>,
+}
+
+/// The smallest finding, in mm² of board: a fifth of an 0402 passive's top.
+const MIN_FINDING_MM2: f64 = 0.25;
+/// Below this many pixels a region is noise, whatever the scale.
+const MIN_FINDING_PX: u64 = 10;
+
+/// A board seen whole fills most of the frame; 250 mm is between a mini-ITX and an ATX
+/// board's width.
+const ASSUMED_FRAME_WIDTH_MM: f64 = 250.0;
+
+impl DetectSettings {
+    /// Reference pixels per mm: the user's figure, or a guess from the reference's width.
+    pub fn px_per_mm_of(&self, reference_width: f64) -> f64 {
+        let usable = |v: &f64| v.is_finite() && *v > 0.0;
+        self.px_per_mm.filter(usable).unwrap_or_else(|| {
+            reference_width
+                / self
+                    .board_width_mm
+                    .filter(usable)
+                    .unwrap_or(ASSUMED_FRAME_WIDTH_MM)
+        })
+    }
+}
+
+impl DetectSettings {
+    /// How far [`DetectSettings::px_per_mm_of`] may be below the truth: 1 when the user
+    /// gave the scale; 4 when it is guessed, because a photo may show a quarter of a
+    /// board's width as well as all of it.
+    pub fn scale_uncertainty(&self) -> f64 {
+        let usable = |v: &Option<f64>| v.is_some_and(|v| v.is_finite() && v > 0.0);
+        if usable(&self.px_per_mm) || usable(&self.board_width_mm) {
+            1.0
+        } else {
+            4.0
+        }
+    }
+
+    /// Smallest region kept, in reference pixels: the user's figure, or
+    /// [`MIN_FINDING_MM2`] at the board's scale.
+    pub fn min_area_px_of(&self, reference_width: f64) -> u64 {
+        self.min_area_px.unwrap_or_else(|| {
+            let ppm = self.px_per_mm_of(reference_width);
+            ((MIN_FINDING_MM2 * ppm * ppm).round() as u64).max(MIN_FINDING_PX)
+        })
+    }
 }
 
 impl Default for DetectSettings {
@@ -29,10 +81,12 @@ impl Default for DetectSettings {
             sensitivity: 1.0,
             seed_sigma: 20.0,
             grow_sigma: 5.0,
-            min_area_px: 60,
+            min_area_px: None,
             tolerance_px: 1,
             jitter_px: 2,
             work_megapixels: 8.0,
+            px_per_mm: None,
+            board_width_mm: None,
         }
     }
 }

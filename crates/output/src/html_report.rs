@@ -224,10 +224,11 @@ fn summary(h: &mut String, session: &Session) {
     let _ = writeln!(
         h,
         "<h2>Detection settings</h2><table><tr><th>sensitivity</th><td>{}</td></tr>\
-         <tr><th>minimum area</th><td>{} px</td></tr><tr><th>tolerance</th><td>{} px (working)</td></tr>\
+         <tr><th>minimum area</th><td>{} px{}</td></tr><tr><th>tolerance</th><td>{} px (working)</td></tr>\
          <tr><th>ignore masks</th><td>{}</td></tr></table>",
         st.sensitivity,
-        st.min_area_px,
+        st.min_area_px_of(session.reference.width as f64),
+        if st.min_area_px.is_none() { " (from the board's scale)" } else { "" },
         st.tolerance_px,
         if session.ignore_masks.is_empty() {
             "none".to_string()

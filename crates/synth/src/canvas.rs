@@ -133,6 +133,88 @@ impl Canvas {
         self.fill(shape, 1.0, |_, _| (rgb, alpha));
     }
 
+    /// Paints the union of `shape` moved by every fraction of `offset` (a part's side
+    /// wall as the camera sees it, leaning from its footprint to its top) with `shader`.
+    pub(crate) fn fill_swept(
+        &mut self,
+        shape: &Shape,
+        offset: [f64; 2],
+        shader: impl Fn([f64; 2], f64) -> ([f64; 3], f64),
+    ) {
+        self.sweep(shape, offset, 1.0, |px, coverage, norm, depth| {
+            let (rgb, alpha) = shader(norm, depth);
+            let a = (alpha * coverage).clamp(0.0, 1.0);
+            for c in 0..3 {
+                px[c] = (px[c] as f64 * (1.0 - a) + rgb[c] * a)
+                    .round()
+                    .clamp(0.0, 255.0) as u8;
+            }
+        });
+    }
+
+    /// Multiplies the colour under `shape` swept along `offset` by `factor`, with soft
+    /// edges: a contact shadow cast away from the light.
+    pub(crate) fn shadow(&mut self, shape: &Shape, offset: [f64; 2], softness: f64, factor: f64) {
+        self.sweep(shape, offset, softness, |px, coverage, _, _| {
+            let f = 1.0 - (1.0 - factor) * coverage;
+            for c in 0..3 {
+                px[c] = (px[c] as f64 * f).round() as u8;
+            }
+        });
+    }
+
+    /// Visits every pixel under the sweep of `shape` along `offset` with its coverage,
+    /// its normalised position in the nearest copy, and its depth inside the edge.
+    fn sweep(
+        &mut self,
+        shape: &Shape,
+        offset: [f64; 2],
+        softness: f64,
+        mut visit: impl FnMut(&mut image::Rgb<u8>, f64, [f64; 2], f64),
+    ) {
+        let len = offset[0].hypot(offset[1]);
+        let step = (0.5 * shape.half[0].min(shape.half[1])).max(0.5);
+        let copies = ((len / step).ceil() as usize).clamp(1, 24);
+        let moved = |t: f64| Shape {
+            centre: [
+                shape.centre[0] + t * offset[0],
+                shape.centre[1] + t * offset[1],
+            ],
+            ..*shape
+        };
+        let (a, b) = (
+            moved(0.0).bounds(softness + 1.0),
+            moved(1.0).bounds(softness + 1.0),
+        );
+        let (w, h) = self.img.dimensions();
+        let x0 = a[0].min(b[0]).floor().max(0.0) as u32;
+        let y0 = a[1].min(b[1]).floor().max(0.0) as u32;
+        let x1 = (a[2].max(b[2]).ceil().max(0.0) as u32).min(w);
+        let y1 = (a[3].max(b[3]).ceil().max(0.0) as u32).min(h);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let p = [x as f64, y as f64];
+                let (mut d, mut l) = (f64::MAX, [0.0; 2]);
+                for k in 0..=copies {
+                    let s = moved(k as f64 / copies as f64);
+                    let lk = s.local(p);
+                    let dk = s.sdf(lk);
+                    if dk < d {
+                        (d, l) = (dk, lk);
+                    }
+                }
+                let coverage = (0.5 - d / softness.max(1.0)).clamp(0.0, 1.0);
+                if coverage > 0.0 {
+                    let norm = [
+                        l[0] / shape.half[0].max(1e-9),
+                        l[1] / shape.half[1].max(1e-9),
+                    ];
+                    visit(self.img.get_pixel_mut(x, y), coverage, norm, -d);
+                }
+            }
+        }
+    }
+
     /// Multiplies the colour under a soft shape: shadows.
     pub(crate) fn darken(&mut self, shape: &Shape, softness: f64, factor: f64) {
         let b = shape.bounds(softness + 1.0);

@@ -2,8 +2,9 @@
 //! same model, with planted modifications and the exact truth.
 use crate::camera::{jpeg_roundtrip, pose, Camera, PoseSpec};
 use crate::layout::{ChipSize, Layout, Part, PartKind};
-use crate::paint::paint;
+use crate::paint::paint_seen;
 use crate::truth::{Truth, TruthRegion, SCHEMA};
+use crate::variation::{Finish, Variation, VariationLevel, Viewpoint};
 use boarddiff_core::rect::{Rect, RectInReference};
 use boarddiff_core::report::RegionKind;
 use boarddiff_core::rng::Rng;
@@ -22,8 +23,13 @@ pub struct CaseSpec {
     pub quarter_turns: u8,
     pub scale_range: (f64, f64),
     pub max_tilt_deg: f64,
-    /// Part placement jitter between the two physical boards.
-    pub(crate) jitter: bool,
+    /// How the two physical boards and their photos differ (placement, lean, light).
+    pub variation: VariationLevel,
+    /// Scale of the photos; None is a 250 mm wide board filling the canvas.
+    pub px_per_mm: Option<f64>,
+    /// Share of added parts that touch an existing part (where an implant hides best,
+    /// and where a displacement field is most tempted to explain it away).
+    pub adjacent_share: f64,
     pub(crate) lighting: f64,
     pub lens_k1: f64,
     pub(crate) jpeg_quality: u8,
@@ -42,7 +48,9 @@ impl CaseSpec {
             quarter_turns: 0,
             scale_range: (0.9, 1.1),
             max_tilt_deg: 3.0,
-            jitter: true,
+            variation: VariationLevel::Typical,
+            px_per_mm: None,
+            adjacent_share: 0.5,
             lighting: 1.0,
             lens_k1: 0.0,
             jpeg_quality: 85,
@@ -76,28 +84,65 @@ pub fn generate(spec: &CaseSpec) -> Case {
         (w as f64 * CANVAS_MARGIN) as u32,
         (h as f64 * CANVAS_MARGIN) as u32,
     );
-    let layout = Layout::generate(cw, ch, spec.seed);
-    let mut suspect_layout = layout.clone();
-    if spec.jitter {
-        jitter(&mut suspect_layout, &mut rng.fork(1));
-    }
+    let ppm = spec.px_per_mm.unwrap_or(cw as f64 / 250.0);
+    let design = Layout::generate_at(cw, ch, ppm, spec.seed);
+    let variation = spec.variation.params();
+    // Two physical boards: each with every part placed by its own pick-and-place run.
+    let mut layout = design.clone();
+    place_parts(&mut layout, &variation, &mut rng.fork(4));
+    let mut suspect_layout = design;
+    place_parts(&mut suspect_layout, &variation, &mut rng.fork(1));
     let mut mod_rng = rng.fork(2);
     let mut planted = Vec::new();
     for i in 0..spec.modifications {
         let kind = spec.kinds[i % spec.kinds.len().max(1)];
+        let adjacent = mod_rng.chance(spec.adjacent_share);
         if let Some(m) = plant(
             &mut suspect_layout,
             &layout,
             kind,
             spec.difficulty,
+            adjacent,
             &mut mod_rng,
         ) {
             planted.push(m);
         }
     }
+    let mut view_rng = rng.fork(5);
+    let (reference_view, reference_finish, reference_seed) =
+        if spec.variation == VariationLevel::None {
+            (
+                Viewpoint::top_down(),
+                Finish::plain(spec.seed ^ 0xA),
+                spec.seed ^ 0xA,
+            )
+        } else {
+            (
+                Viewpoint::first(&mut view_rng),
+                Finish::plain(spec.seed ^ 0xA),
+                spec.seed ^ 0xA,
+            )
+        };
+    let suspect_view = reference_view.second(&variation, &mut view_rng);
+    // The same board photographed again keeps its texture and glints.
+    let (suspect_finish, suspect_seed) = if spec.variation == VariationLevel::None {
+        (reference_finish, reference_seed)
+    } else {
+        (
+            Finish::batch(&variation, &mut view_rng, spec.seed ^ 0xB0),
+            spec.seed ^ 0xB,
+        )
+    };
     let (reference_board, suspect_board) = rayon::join(
-        || paint(&layout, spec.seed ^ 0xA),
-        || paint(&suspect_layout, spec.seed ^ 0xB),
+        || paint_seen(&layout, reference_seed, &reference_view, &reference_finish),
+        || {
+            paint_seen(
+                &suspect_layout,
+                suspect_seed,
+                &suspect_view,
+                &suspect_finish,
+            )
+        },
     );
 
     let mut cam_rng = rng.fork(3);
@@ -176,21 +221,25 @@ pub fn generate(spec: &CaseSpec) -> Case {
             suspect_from_reference,
             modifications,
             placement_jitter: Vec::new(),
+            px_per_mm: Some(
+                ppm * reference_camera
+                    .photo_from_board
+                    .local_scale([(cw as f64 - 1.0) / 2.0, (ch as f64 - 1.0) / 2.0]),
+            ),
+            variation: Some(spec.variation),
         },
         reference_camera,
         suspect_camera,
     }
 }
 
-/// Two boards of one model differ in where the pick-and-place put each part.
-fn jitter(layout: &mut Layout, rng: &mut Rng) {
+/// One physical board: where its pick-and-place run put every part.
+fn place_parts(layout: &mut Layout, variation: &Variation, rng: &mut Rng) {
     let ppm = layout.px_per_mm;
     for p in &mut layout.parts {
-        p.placement_offset = [
-            (rng.normal() * 0.025).clamp(-0.05, 0.05) * ppm,
-            (rng.normal() * 0.025).clamp(-0.05, 0.05) * ppm,
-        ];
-        p.placement_rotation = (rng.normal() * 0.25).clamp(-0.5, 0.5).to_radians();
+        let (offset_mm, rotation_deg) = variation.place(rng);
+        p.placement_offset = offset_mm.map(|v| v * ppm);
+        p.placement_rotation = rotation_deg.to_radians();
     }
 }
 
@@ -230,6 +279,7 @@ fn plant(
     original: &Layout,
     kind: RegionKind,
     difficulty: f64,
+    adjacent: bool,
     rng: &mut Rng,
 ) -> Option<(RegionKind, [f64; 4], String)> {
     let ppm = suspect.px_per_mm;
@@ -275,7 +325,11 @@ fn plant(
             };
             let ext = part.extent_half(ppm);
             let r = ext[0].max(ext[1]);
-            let centre = suspect.free_spot(rng, [r, r], 0.6)?;
+            let centre = if adjacent {
+                adjacent_spot(suspect, rng, [r, r])?
+            } else {
+                suspect.free_spot(rng, [r, r], 0.6)?
+            };
             let placed = Part { centre, ..part };
             let b = placed.bounds(ppm);
             suspect.parts.push(placed);
@@ -294,7 +348,7 @@ fn plant(
             let p = &original.parts[i];
             Some((
                 RegionKind::Removed,
-                body_bounds(p, ppm),
+                body_bounds(&p.placed(), ppm),
                 format!("removed {}", p.designator),
             ))
         }
@@ -341,7 +395,7 @@ fn plant(
             };
             Some((
                 RegionKind::Altered,
-                body_bounds(&original.parts[i], ppm),
+                body_bounds(&original.parts[i].placed(), ppm),
                 format!("altered {}: {note}", original.parts[i].designator),
             ))
         }
@@ -356,6 +410,47 @@ fn removable(p: &Part, difficulty: f64) -> bool {
         PartKind::Sot23 | PartKind::Soic { .. } | PartKind::Crystal => true,
         _ => false,
     }
+}
+
+/// A spot for a part of `half` extent right beside an existing part, 0.1-0.4 mm from
+/// it and clear of every other part: an implant tucked against a legitimate part.
+fn adjacent_spot(layout: &Layout, rng: &mut Rng, half: [f64; 2]) -> Option<[f64; 2]> {
+    let ppm = layout.px_per_mm;
+    let populated: Vec<usize> = (0..layout.parts.len())
+        .filter(|&i| layout.parts[i].populated)
+        .collect();
+    if populated.is_empty() {
+        return None;
+    }
+    for _ in 0..300 {
+        let i = *rng.pick(&populated);
+        let b = layout.parts[i].bounds(ppm);
+        let gap = rng.range(0.1, 0.4) * ppm;
+        let centre = match rng.below(4) {
+            0 => [b[0] - gap - half[0], rng.range(b[1], b[3])],
+            1 => [b[2] + gap + half[0], rng.range(b[1], b[3])],
+            2 => [rng.range(b[0], b[2]), b[1] - gap - half[1]],
+            _ => [rng.range(b[0], b[2]), b[3] + gap + half[1]],
+        };
+        let mine = [
+            centre[0] - half[0],
+            centre[1] - half[1],
+            centre[0] + half[0],
+            centre[1] + half[1],
+        ];
+        let inside = mine[0] > layout.board[0] + 3.0 * ppm
+            && mine[1] > layout.board[1] + 3.0 * ppm
+            && mine[2] < layout.board[2] - 3.0 * ppm
+            && mine[3] < layout.board[3] - 3.0 * ppm;
+        let clash = layout.parts.iter().any(|p| {
+            let o = p.bounds(ppm);
+            mine[0] < o[2] && o[0] < mine[2] && mine[1] < o[3] && o[1] < mine[3]
+        });
+        if inside && !clash {
+            return Some(centre);
+        }
+    }
+    None
 }
 
 fn body_bounds(p: &Part, ppm: f64) -> [f64; 4] {

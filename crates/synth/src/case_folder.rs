@@ -2,6 +2,7 @@
 //! `synth implant` and the quiz write it and as `eval`, the quiz and `gui --quiz` read it.
 use crate::implant::{simulate, Difficulty, ImplantSpec};
 use crate::truth::Truth;
+use crate::variation::VariationLevel;
 use boarddiff_core::error::{EngineError, Result};
 use boarddiff_core::report::RegionKind;
 use boarddiff_core::write::{write_atomic, write_json};
@@ -119,6 +120,8 @@ pub fn write_quiz_case(
         count: 3,
         difficulty,
         kinds: RegionKind::ALL.to_vec(),
+        variation: VariationLevel::Typical,
+        px_per_mm: None,
     };
     let (suspect, truth) = simulate(photo, &spec);
     write_case_folder(

@@ -58,6 +58,9 @@ pub struct CaseResult {
     /// looked at afterwards.
     #[serde(default)]
     pub region_boxes: Vec<RectInReference>,
+    /// Every region's score, in the order of `region_boxes`: what ranks them.
+    #[serde(default)]
+    pub region_scores: Vec<f64>,
     /// Mean grid distance between the true and estimated mapping, px (when known).
     pub align_error_px: Option<f64>,
     /// Why the pair was not compared (alignment refused, unreadable file).
@@ -110,6 +113,102 @@ pub struct EvalSummary {
     pub false_regions_per_pair: f64,
     pub false_regions_per_clean_pair: Option<f64>,
     pub seconds_per_megapixel: f64,
+    /// Recall when only the regions above a score threshold are kept, at the threshold
+    /// that keeps false regions within each budget per pair.
+    pub froc: Vec<FrocPoint>,
+}
+
+/// False-region budgets per pair at which the FROC table reports recall.
+pub const FROC_BUDGETS: [f64; 4] = [0.5, 1.0, 2.0, 5.0];
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FrocPoint {
+    pub false_regions_per_pair: f64,
+    pub recall: f64,
+    /// The lowest region score kept; infinite when no region is kept.
+    pub min_score: f64,
+}
+
+/// The whole FROC curve: one point per distinct region score, from the strictest
+/// threshold to keeping every region. Unreadable or refused cases count their truth as
+/// missed at every threshold.
+pub fn froc_curve(results: &[CaseResult]) -> Vec<FrocPoint> {
+    let pairs = results.len().max(1) as f64;
+    let truths: usize = results.iter().map(|r| r.truth.len()).sum();
+    // Per region: its score and whether it is false; per truth box: the best score of a
+    // region that finds it.
+    let mut false_scores: Vec<f64> = Vec::new();
+    let mut truth_best: Vec<f64> = Vec::new();
+    for r in results {
+        let regions: Vec<(RectInReference, f64)> = r
+            .region_boxes
+            .iter()
+            .zip(
+                r.region_scores
+                    .iter()
+                    .chain(std::iter::repeat(&f64::INFINITY)),
+            )
+            .map(|(b, s)| (*b, *s))
+            .collect();
+        for (b, s) in &regions {
+            if !r.truth.iter().any(|t| matches(&t.bbox, b)) {
+                false_scores.push(*s);
+            }
+        }
+        for t in &r.truth {
+            let best = regions
+                .iter()
+                .filter(|(b, _)| matches(&t.bbox, b))
+                .map(|(_, s)| *s)
+                .fold(f64::NEG_INFINITY, f64::max);
+            truth_best.push(best);
+        }
+    }
+    let mut thresholds: Vec<f64> = false_scores
+        .iter()
+        .chain(&truth_best)
+        .copied()
+        .filter(|s| s.is_finite())
+        .collect();
+    thresholds.push(f64::INFINITY);
+    thresholds.sort_by(|a, b| b.total_cmp(a));
+    thresholds.dedup();
+    thresholds
+        .into_iter()
+        .map(|t| FrocPoint {
+            false_regions_per_pair: false_scores.iter().filter(|s| **s >= t).count() as f64 / pairs,
+            recall: if truths == 0 {
+                1.0
+            } else {
+                truth_best.iter().filter(|s| **s >= t).count() as f64 / truths as f64
+            },
+            min_score: t,
+        })
+        .collect()
+}
+
+/// The best recall whose false regions per pair stay within each budget.
+pub fn froc_at(curve: &[FrocPoint], budgets: &[f64]) -> Vec<FrocPoint> {
+    budgets
+        .iter()
+        .map(|&b| {
+            curve
+                .iter()
+                .filter(|p| p.false_regions_per_pair <= b)
+                .max_by(|x, y| x.recall.total_cmp(&y.recall))
+                .map_or(
+                    FrocPoint {
+                        false_regions_per_pair: b,
+                        recall: 0.0,
+                        min_score: f64::INFINITY,
+                    },
+                    |p| FrocPoint {
+                        false_regions_per_pair: b,
+                        ..p.clone()
+                    },
+                )
+        })
+        .collect()
 }
 
 pub fn summarize(results: &[CaseResult]) -> EvalSummary {
@@ -164,6 +263,7 @@ pub fn summarize(results: &[CaseResult]) -> EvalSummary {
     s.false_regions_per_clean_pair =
         (s.clean_cases > 0).then(|| false_clean as f64 / s.clean_cases as f64);
     s.seconds_per_megapixel = if mp > 0.0 { secs / mp } else { 0.0 };
+    s.froc = froc_at(&froc_curve(results), &FROC_BUDGETS);
     s
 }
 
@@ -189,6 +289,7 @@ pub fn evaluate_case(name: &str, case: LoadedCase, settings: &DetectSettings) ->
         regions: 0,
         false_regions: 0,
         region_boxes: Vec::new(),
+        region_scores: Vec::new(),
         align_error_px: None,
         refused: None,
         seconds,
@@ -203,6 +304,7 @@ pub fn evaluate_case(name: &str, case: LoadedCase, settings: &DetectSettings) ->
             out.false_regions = score.false_regions;
             out.regions = regions.len();
             out.region_boxes = regions.iter().map(|r| r.bbox).collect();
+            out.region_scores = regions.iter().map(|r| r.score).collect();
             out.align_error_px = case.truth_map.map(|m| {
                 boarddiff_core::geometry::mean_grid_error(
                     w,
@@ -259,6 +361,55 @@ mod tests {
     }
 
     #[test]
+    fn froc_ranks_regions_by_score() {
+        let truth = |bbox| TruthRegion {
+            kind: RegionKind::Added,
+            bbox: r(bbox),
+            note: None,
+        };
+        let case = |truth: Vec<TruthRegion>, regions: Vec<([u32; 4], f64)>| CaseResult {
+            name: "c".into(),
+            found: vec![false; truth.len()],
+            truth,
+            regions: regions.len(),
+            false_regions: 0,
+            region_boxes: regions.iter().map(|x| r(x.0)).collect(),
+            region_scores: regions.iter().map(|x| x.1).collect(),
+            align_error_px: None,
+            refused: None,
+            seconds: 1.0,
+            megapixels: 1.0,
+            image_width: 1000,
+        };
+        let results = vec![
+            // The implant outscores the false region next to it.
+            case(
+                vec![truth([100, 100, 20, 20])],
+                vec![([100, 100, 20, 20], 0.9), ([500, 500, 9, 9], 0.4)],
+            ),
+            // This implant scores below two false regions.
+            case(
+                vec![truth([10, 10, 20, 20])],
+                vec![
+                    ([10, 10, 20, 20], 0.3),
+                    ([700, 700, 9, 9], 0.8),
+                    ([800, 800, 9, 9], 0.5),
+                ],
+            ),
+        ];
+        let curve = froc_curve(&results);
+        assert_eq!(curve[0].recall, 0.0);
+        assert_eq!(curve.last().unwrap().false_regions_per_pair, 1.5);
+        let at = froc_at(&curve, &[0.5, 1.0, 2.0]);
+        // Half a false region per pair allows one: only the 0.9 implant is above 0.8.
+        assert_eq!(at[0].recall, 0.5);
+        assert_eq!(at[0].min_score, 0.8);
+        // One per pair (two in all) keeps 0.9, 0.8 and 0.5: still one implant of two.
+        assert_eq!(at[1].recall, 0.5);
+        assert_eq!(at[2].recall, 1.0);
+    }
+
+    #[test]
     fn summary_of_hand_made_results() {
         let t = |kind, bbox| TruthRegion {
             kind,
@@ -273,6 +424,7 @@ mod tests {
                 regions,
                 false_regions,
                 region_boxes: Vec::new(),
+                region_scores: Vec::new(),
                 align_error_px: err,
                 refused: None,
                 seconds: 2.0,

@@ -5,8 +5,9 @@
 use crate::camera::{jpeg_roundtrip, pose, Camera, PoseSpec};
 use crate::canvas::{Canvas, Shape};
 use crate::photo_patch::{crop_around, feather_alpha, grow, overlaps, pick, TextureMap};
-use crate::placement::jitter_parts;
+use crate::placement::{estimate_px_per_mm, vary_parts};
 use crate::truth::{JitteredPart, Truth, TruthRegion, SCHEMA};
+use crate::variation::{VariationLevel, Viewpoint};
 use boarddiff_core::rect::{Rect, RectInReference};
 use boarddiff_core::report::RegionKind;
 use boarddiff_core::rng::Rng;
@@ -54,6 +55,10 @@ pub struct ImplantSpec {
     pub count: usize,
     pub difficulty: Difficulty,
     pub kinds: Vec<RegionKind>,
+    /// How the second board and its photo differ from the first.
+    pub variation: VariationLevel,
+    /// Scale of the photo; estimated from its parts when None.
+    pub px_per_mm: Option<f64>,
 }
 
 fn to_bbox(r: [f64; 4], (w, h): (u32, u32)) -> RectInReference {
@@ -392,20 +397,26 @@ pub(crate) fn plant(reference: &RgbImage, spec: &ImplantSpec) -> (RgbImage, Vec<
 /// Plants the modifications and re-photographs the board: a suspect photo of the same
 /// size as the reference, and the truth with `suspect_from_reference`.
 pub fn simulate(reference: &RgbImage, spec: &ImplantSpec) -> (RgbImage, Truth) {
-    let (mut board, modifications) = plant(reference, spec);
-    // Every other part of a second board sits a little differently: not a finding.
-    let keep_out: Vec<[f64; 4]> = modifications
-        .iter()
-        .map(|m| {
-            let [x, y, w, h] = m.bbox.to_array().map(f64::from);
-            grow([x, y, x + w, y + h], w.max(h) * 0.5 + 4.0)
-        })
-        .collect();
-    let nudges = jitter_parts(
-        &mut board,
-        &keep_out,
-        &mut Rng::new(spec.seed ^ 0x717E_5EED),
+    // A second board first: every part sits, leans and is lit differently. The changes
+    // are planted on that board, so parts beside an implant move as any other.
+    let px_per_mm = spec
+        .px_per_mm
+        .unwrap_or_else(|| estimate_px_per_mm(reference));
+    let variation = spec.variation.params();
+    let mut second = reference.clone();
+    let mut view_rng = Rng::new(spec.seed ^ 0x717E_5EED);
+    let first_view = Viewpoint::first(&mut view_rng);
+    let second_view = first_view.second(&variation, &mut view_rng);
+    let nudges = vary_parts(
+        &mut second,
+        &[],
+        &variation,
+        px_per_mm,
+        (&first_view, &second_view),
+        &mut view_rng,
     );
+    let (board, modifications) = plant(&second, spec);
+    drop(second);
     let mut rng = Rng::new(spec.seed ^ 0x00CA_3E7A);
     let dims = reference.dimensions();
     let spec_pose = PoseSpec {
@@ -436,6 +447,8 @@ pub fn simulate(reference: &RgbImage, spec: &ImplantSpec) -> (RgbImage, Truth) {
                     rotation_deg: n.rotation_deg,
                 })
                 .collect(),
+            px_per_mm: Some(px_per_mm),
+            variation: Some(spec.variation),
         },
     )
 }
@@ -457,6 +470,8 @@ mod tests {
             count: 3,
             difficulty: Difficulty::Easy,
             kinds: RegionKind::ALL.to_vec(),
+            variation: VariationLevel::Typical,
+            px_per_mm: None,
         };
         let (a, truth_a) = plant(&reference, &spec);
         let (b, truth_b) = plant(&reference, &spec);

@@ -80,6 +80,27 @@ impl Part {
         }
     }
 
+    /// Height of the body above the board, mm: what leans into a tilted camera and casts
+    /// a shadow.
+    pub(crate) fn height_mm(&self) -> f64 {
+        match &self.kind {
+            PartKind::Resistor(c) | PartKind::Capacitor(c) => match c {
+                ChipSize::C0201 => 0.25,
+                ChipSize::C0402 => 0.35,
+                ChipSize::C0603 => 0.45,
+                ChipSize::C0805 => 0.5,
+                ChipSize::C1206 => 0.6,
+            },
+            PartKind::Sot23 => 1.0,
+            PartKind::Soic { .. } => 1.5,
+            PartKind::Qfp { .. } => 1.4,
+            PartKind::Header { .. } => 8.5,
+            // Aluminium electrolytics: 5 x 5.4, 6.3 x 7.7, 8 x 10.2 mm.
+            PartKind::Electrolytic { diameter_mm } => (diameter_mm * 1.25).clamp(5.4, 10.2),
+            PartKind::Crystal => 1.1,
+        }
+    }
+
     pub(crate) fn footprint(&self, ppm: f64) -> Footprint {
         let s = self.body_scale;
         match &self.kind {
@@ -231,9 +252,19 @@ const SOT_MARKINGS: &[&str] = &["A1W", "J3Y", "1AM", "K72", "M6", "3BW", "L43"];
 const RES_CODES: &[&str] = &["103", "472", "101", "222", "4R7", "000", "330", "1001"];
 
 impl Layout {
+    /// A board filling `width x height` px at 250 mm across.
     pub fn generate(width: u32, height: u32, seed: u64) -> Layout {
+        Self::generate_at(width, height, width as f64 / 250.0, seed)
+    }
+
+    /// A board filling `width x height` px at `ppm` px per mm: the larger the scale, the
+    /// smaller the board and the fewer its parts.
+    pub fn generate_at(width: u32, height: u32, ppm: f64, seed: u64) -> Layout {
         let mut rng = Rng::new(seed);
-        let ppm = width as f64 / 250.0;
+        // Part counts are for a 250 mm board: a closer view holds fewer of them.
+        let density = (width as f64 / ppm) * (height as f64 / ppm)
+            / (250.0 * 250.0 * height as f64 / width as f64);
+        let scaled = |count: usize| ((count as f64 * density).round() as usize).max(1);
         let m = 0.085 * width as f64;
         let board = [m, m, width as f64 - m, height as f64 - m];
         let mask_rgb = *rng.pick(&[[22.0, 84.0, 46.0], [18.0, 70.0, 40.0], [28.0, 92.0, 52.0]]);
@@ -269,7 +300,7 @@ impl Layout {
         };
         let ic_rgb = [28.0, 28.0, 30.0];
         // Large parts first, then smaller parts around them.
-        for _ in 0..rng.below(2) + 2 {
+        for _ in 0..scaled(rng.below(2) + 2) {
             let per_side = *rng.pick(&[12usize, 16, 20]);
             let body_mm = per_side as f64 * 0.5 + 2.0;
             let p = Part {
@@ -286,7 +317,7 @@ impl Layout {
             };
             layout.place(p, &mut rng, 6.0);
         }
-        for _ in 0..rng.below(5) + 6 {
+        for _ in 0..scaled(rng.below(5) + 6) {
             let pins = *rng.pick(&[8usize, 8, 14, 16]);
             let p = Part {
                 kind: PartKind::Soic { pins },
@@ -302,7 +333,7 @@ impl Layout {
             };
             layout.place(p, &mut rng, 4.0);
         }
-        for _ in 0..rng.below(3) + 2 {
+        for _ in 0..scaled(rng.below(3) + 2) {
             let (cols, rows) = (rng.below(10) + 4, rng.below(2) + 1);
             let p = Part {
                 kind: PartKind::Header { cols, rows },
@@ -318,7 +349,7 @@ impl Layout {
             };
             layout.place(p, &mut rng, 3.0);
         }
-        for _ in 0..rng.below(4) + 3 {
+        for _ in 0..scaled(rng.below(4) + 3) {
             let diameter_mm = *rng.pick(&[5.0, 6.3, 8.0]);
             let p = Part {
                 kind: PartKind::Electrolytic { diameter_mm },
@@ -334,7 +365,7 @@ impl Layout {
             };
             layout.place(p, &mut rng, 2.0);
         }
-        for _ in 0..rng.below(2) + 1 {
+        for _ in 0..scaled(rng.below(2) + 1) {
             let p = Part {
                 kind: PartKind::Crystal,
                 centre: [0.0; 2],
@@ -349,7 +380,7 @@ impl Layout {
             };
             layout.place(p, &mut rng, 2.0);
         }
-        for _ in 0..rng.below(10) + 14 {
+        for _ in 0..scaled(rng.below(10) + 14) {
             let p = Part {
                 kind: PartKind::Sot23,
                 centre: [0.0; 2],
@@ -365,7 +396,7 @@ impl Layout {
             layout.place(p, &mut rng, 1.5);
         }
         // Rows of decoupling capacitors: the periodic pattern that confuses naive matching.
-        for _ in 0..rng.below(6) + 12 {
+        for _ in 0..scaled(rng.below(6) + 12) {
             let size = *rng.pick(&[ChipSize::C0402, ChipSize::C0603]);
             let n = rng.below(5) + 3;
             let pitch = size.mm()[0] * 2.2 * ppm;
@@ -400,7 +431,7 @@ impl Layout {
                 });
             }
         }
-        for _ in 0..rng.below(80) + 170 {
+        for _ in 0..scaled(rng.below(80) + 170) {
             let size = *rng.pick(&[
                 ChipSize::C0201,
                 ChipSize::C0402,
@@ -519,6 +550,9 @@ impl Layout {
     /// Traces from pads to pads of other parts, Manhattan with 45 degree corners, plus vias.
     fn route(&mut self, rng: &mut Rng) {
         let ppm = self.px_per_mm;
+        let (w, h) = (self.width as f64, self.height as f64);
+        let density = (w / ppm) * (h / ppm) / (250.0 * 250.0 * h / w);
+        let scaled = |count: usize| ((count as f64 * density).round() as usize).max(1);
         let pads: Vec<[f64; 2]> = self
             .parts
             .iter()
@@ -559,7 +593,7 @@ impl Layout {
             }
         }
         // Buses of parallel traces across open board.
-        for _ in 0..rng.below(6) + 6 {
+        for _ in 0..scaled(rng.below(6) + 6) {
             let n = rng.below(6) + 3;
             let pitch = 0.6 * ppm;
             let horizontal = rng.chance(0.5);
@@ -594,7 +628,7 @@ impl Layout {
                 self.vias.push(b);
             }
         }
-        for _ in 0..rng.below(80) + 60 {
+        for _ in 0..scaled(rng.below(80) + 60) {
             let p = [
                 rng.range(self.board[0] + 3.0 * ppm, self.board[2] - 3.0 * ppm),
                 rng.range(self.board[1] + 3.0 * ppm, self.board[3] - 3.0 * ppm),

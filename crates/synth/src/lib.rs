@@ -15,3 +15,4 @@ mod photo_patch;
 pub(crate) mod placement;
 pub mod quiz;
 pub mod truth;
+pub mod variation;

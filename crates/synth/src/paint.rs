@@ -1,8 +1,11 @@
-//! Paints a [`Layout`] into a board-space image that looks like an assembled board under
-//! a diffuse light: textured solder mask, copper showing through it, tinned or gold pads,
-//! silkscreen, shaded parts with soft shadows and glints on the solder.
+//! Paints a [`Layout`] into a board-space image that looks like an assembled board seen
+//! from a [`Viewpoint`]: textured solder mask, copper showing through it, tinned or gold
+//! pads, silkscreen, and parts whose tops lean with the camera, whose side walls show on
+//! one side, shaded and casting contact shadows by the light's direction, with glints on
+//! the solder that differ from board to board.
 use crate::canvas::{Canvas, Shape};
 use crate::layout::{Layout, Part, PartKind};
+use crate::variation::{Finish, Viewpoint};
 use boarddiff_core::rng::Rng;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -38,15 +41,26 @@ impl ValueNoise {
     }
 }
 
-/// `board_seed` varies what differs between two physical boards of the same model:
-/// the fine mask texture and the glints on solder.
+/// The board straight from above under the plain light; `board_seed` varies the fine
+/// mask texture and the glints on solder.
 pub fn paint(layout: &Layout, board_seed: u64) -> RgbImage {
+    paint_seen(
+        layout,
+        board_seed,
+        &Viewpoint::top_down(),
+        &Finish::plain(board_seed),
+    )
+}
+
+/// One physical board (`board_seed`, its surface `finish`) seen from `view`.
+pub fn paint_seen(layout: &Layout, board_seed: u64, view: &Viewpoint, finish: &Finish) -> RgbImage {
     let mut rng = Rng::new(board_seed);
+    let mut glints = Rng::new(finish.glint_seed);
     let (w, h) = (layout.width, layout.height);
     let ppm = layout.px_per_mm;
     let mottling = ValueNoise::new(w, h, 40.0 * ppm, &mut Rng::new(7));
     let grain = ValueNoise::new(w, h, 0.25 * ppm, &mut rng.fork(1));
-    let mask = layout.mask_rgb;
+    let mask = [0, 1, 2].map(|c| layout.mask_rgb[c] * finish.mask_gain[c]);
     let b = layout.board;
     let table = ValueNoise::new(w, h, 8.0 * ppm, &mut Rng::new(11));
     let mut img = RgbImage::new(w, h);
@@ -103,14 +117,26 @@ pub fn paint(layout: &Layout, board_seed: u64) -> RgbImage {
     for part in designed() {
         paint_pads(&mut canvas, part, ppm, pad_rgb);
     }
+    let silk = [236.0, 238.0, 230.0].map(|v| v * finish.silk_gain[1]);
     for part in designed() {
-        paint_silkscreen(&mut canvas, part, ppm);
+        paint_silkscreen(&mut canvas, part, ppm, silk);
     }
     for (text, c, height) in &layout.labels {
-        canvas.text(text, *c, 0.0, *height, [232.0, 234.0, 226.0], 0.92);
+        let ink = [232.0, 234.0, 226.0].map(|v| v * finish.silk_gain[1]);
+        canvas.text(text, *c, 0.0, *height, ink, 0.92);
     }
-    for part in layout.parts.iter().filter(|p| p.populated) {
-        paint_part(&mut canvas, &part.placed(), ppm, &mut rng);
+    let populated: Vec<Part> = layout
+        .parts
+        .iter()
+        .filter(|p| p.populated)
+        .map(Part::placed)
+        .collect();
+    // Every shadow first, so that no shadow darkens a part drawn before it.
+    for part in &populated {
+        paint_shadow(&mut canvas, part, ppm, view);
+    }
+    for part in &populated {
+        paint_part(&mut canvas, part, ppm, view, &mut glints);
     }
     canvas.img
 }
@@ -131,8 +157,7 @@ fn paint_pads(canvas: &mut Canvas, part: &Part, ppm: f64, pad_rgb: [f64; 3]) {
     }
 }
 
-fn paint_silkscreen(canvas: &mut Canvas, part: &Part, ppm: f64) {
-    let silk = [236.0, 238.0, 230.0];
+fn paint_silkscreen(canvas: &mut Canvas, part: &Part, ppm: f64, silk: [f64; 3]) {
     let ext = part.extent_half(ppm);
     let outline = [ext[0] + 0.35 * ppm, ext[1] + 0.35 * ppm];
     let frame = Shape::rect(part.centre, part.angle, outline);
@@ -172,28 +197,45 @@ fn paint_silkscreen(canvas: &mut Canvas, part: &Part, ppm: f64) {
     canvas.text(&part.designator, pos, 0.0, text_h, silk, 0.88);
 }
 
-fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, rng: &mut Rng) {
+/// The contact shadow: the part's footprint swept away from the light, as far as its
+/// height casts it.
+fn paint_shadow(canvas: &mut Canvas, part: &Part, ppm: f64, view: &Viewpoint) {
     let fp = part.footprint(ppm);
     let frame = Shape::rect(part.centre, part.angle, fp.body_half);
+    let h = part.height_mm();
+    let reach = h * view.shadow_per_mm() * ppm;
+    let away = view.towards_light().map(|v| -v * reach);
+    let widest = (0.6 * fp.body_half[0].min(fp.body_half[1])).max(1.5);
+    let softness = (0.25 * h * ppm).clamp(1.5, widest);
+    canvas.shadow(&frame, away, softness, 0.55);
+}
+
+/// The light's direction in a part's own axes.
+fn light_in_part(view: &Viewpoint, part: &Part) -> [f64; 2] {
+    let [lx, ly] = view.towards_light();
+    let (s, c) = part.angle.sin_cos();
+    [c * lx + s * ly, -s * lx + c * ly]
+}
+
+fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, view: &Viewpoint, rng: &mut Rng) {
+    let fp = part.footprint(ppm);
+    let h = part.height_mm();
+    // Where the top appears: it leans with the camera, by its height.
+    let lean = view.lean_per_mm.map(|v| v * h * ppm);
+    let base = Shape::rect(part.centre, part.angle, fp.body_half);
+    let frame = Shape {
+        centre: [part.centre[0] + lean[0], part.centre[1] + lean[1]],
+        ..base
+    };
     let metal = [178.0, 178.0, 174.0];
-    // Soft shadow from a light up and to the left.
-    let height_mm = match part.kind {
-        PartKind::Electrolytic { .. } => 2.0,
-        PartKind::Header { .. } | PartKind::Crystal => 1.2,
-        PartKind::Qfp { .. } | PartKind::Soic { .. } => 0.6,
-        _ => 0.3,
-    };
-    let shadow = Shape {
-        centre: [
-            part.centre[0] + height_mm * 0.5 * ppm,
-            part.centre[1] + height_mm * 0.7 * ppm,
-        ],
-        ..frame
-    };
-    canvas.darken(&shadow, height_mm * 0.8 * ppm, 0.55);
+    let ll = light_in_part(view, part);
+    let lit = |n: [f64; 2]| n[0] * ll[0] + n[1] * ll[1];
+    // Leads sit low: a quarter of the lean.
+    let lead_lean = lean.map(|v| 0.25 * v);
     for (c, half) in &fp.leads {
+        let centre = base.to_world(*c);
         let shape = Shape {
-            centre: frame.to_world(*c),
+            centre: [centre[0] + lead_lean[0], centre[1] + lead_lean[1]],
             angle: part.angle,
             half: *half,
             radius: 0.0,
@@ -202,11 +244,34 @@ fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, rng: &mut Rng) {
             (metal.map(|v| v * (1.08 - 0.18 * n[1].abs())), 1.0)
         });
     }
+    // The side wall facing the camera: the body from its footprint up to its top, in the
+    // body's colour, lit by how the wall faces the light.
+    if lean[0].hypot(lean[1]) >= 0.3 {
+        let wall_rgb = match part.kind {
+            PartKind::Electrolytic { .. } => [168.0, 170.0, 176.0],
+            _ => part.body_rgb,
+        };
+        let facing = {
+            let len = lean[0].hypot(lean[1]);
+            let [lx, ly] = view.towards_light();
+            -(lean[0] * lx + lean[1] * ly) / len
+        };
+        let shade = 0.62 + 0.2 * facing;
+        let radius = match part.kind {
+            PartKind::Electrolytic { .. } => fp.body_half[0] * 0.95,
+            PartKind::Crystal => 0.8 * ppm,
+            _ => 0.1 * ppm,
+        };
+        canvas.fill_swept(&Shape { radius, ..base }, lean, |n, _| {
+            (wall_rgb.map(|v| v * shade * (1.0 - 0.08 * n[1].abs())), 1.0)
+        });
+    }
     let body_rgb = part.body_rgb;
     match &part.kind {
         PartKind::Resistor(_) | PartKind::Capacitor(_) => {
             let cap = 0.22;
-            let glint = rng.range(0.0, 1.0);
+            // Where the fillet's highlight sits: its own shape, and the light.
+            let glint = rng.range(0.0, 1.0) + 0.3 * ll[1];
             canvas.fill(
                 &Shape {
                     radius: 0.05 * ppm,
@@ -222,14 +287,17 @@ fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, rng: &mut Rng) {
                             1.0,
                         )
                     } else {
-                        (body_rgb.map(|v| v * (1.1 - 0.25 * n[1].abs())), 1.0)
+                        (
+                            body_rgb.map(|v| v * (1.1 - 0.25 * n[1].abs() + 0.06 * lit(n))),
+                            1.0,
+                        )
                     }
                 },
             );
             if !part.marking.is_empty() && fp.body_half[1] > 0.5 * ppm * 0.7 {
                 canvas.text(
                     &part.marking,
-                    part.centre,
+                    frame.centre,
                     part.angle,
                     fp.body_half[1] * 1.5,
                     [225.0, 225.0, 220.0],
@@ -247,19 +315,23 @@ fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, rng: &mut Rng) {
                 |_, _| ([35.0, 35.0, 38.0], 1.0),
             );
             let r = fp.body_half[0] * 0.92;
-            canvas.fill(&Shape::circle(part.centre, r), 1.0, |n, _| {
-                let light = 1.15 - 0.35 * (n[0] + n[1] + 2.0) / 4.0;
+            let [lx, ly] = view.towards_light();
+            canvas.fill(&Shape::circle(frame.centre, r), 1.0, |n, _| {
+                let light = 0.975 + 0.175 * (n[0] * lx + n[1] * ly);
+                // The can's top catches the light where it faces it.
+                let (gx, gy) = (n[0] - 0.5 * lx, n[1] - 0.5 * ly);
+                let glint = (-(gx * gx + gy * gy) * 10.0).exp() * 45.0;
                 if n[0] < -0.55 {
                     ([25.0, 25.0, 60.0], 1.0)
                 } else {
-                    (body_rgb.map(|v| (v * light).min(255.0)), 1.0)
+                    (body_rgb.map(|v| (v * light + glint).min(255.0)), 1.0)
                 }
             });
             let s = r * 0.5;
             canvas.fill_solid(
                 &Shape::segment(
-                    [part.centre[0] - s, part.centre[1]],
-                    [part.centre[0] + s, part.centre[1]],
+                    [frame.centre[0] - s, frame.centre[1]],
+                    [frame.centre[0] + s, frame.centre[1]],
                     0.15 * ppm,
                 ),
                 [120.0, 120.0, 125.0],
@@ -267,8 +339,8 @@ fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, rng: &mut Rng) {
             );
             canvas.fill_solid(
                 &Shape::segment(
-                    [part.centre[0], part.centre[1] - s],
-                    [part.centre[0], part.centre[1] + s],
+                    [frame.centre[0], frame.centre[1] - s],
+                    [frame.centre[0], frame.centre[1] + s],
                     0.15 * ppm,
                 ),
                 [120.0, 120.0, 125.0],
@@ -282,7 +354,12 @@ fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, rng: &mut Rng) {
                     ..frame
                 },
                 1.0,
-                |n, _| (body_rgb.map(|v| v * (1.2 - 0.3 * n[1].abs())), 1.0),
+                |n, _| {
+                    (
+                        body_rgb.map(|v| v * (1.2 - 0.3 * n[1].abs() + 0.05 * lit(n))),
+                        1.0,
+                    )
+                },
             );
             let pitch = 2.54 * ppm * part.body_scale;
             for j in 0..*rows {
@@ -298,11 +375,7 @@ fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, rng: &mut Rng) {
                         radius: 0.05 * ppm,
                     };
                     canvas.fill(&pin, 1.0, |n, _| {
-                        (
-                            [214.0, 176.0, 96.0]
-                                .map(|v| v * (1.15 - 0.3 * (n[0] + n[1] + 2.0) / 4.0)),
-                            1.0,
-                        )
+                        ([214.0, 176.0, 96.0].map(|v| v * (1.0 + 0.15 * lit(n))), 1.0)
                     });
                 }
             }
@@ -316,7 +389,7 @@ fn paint_part(canvas: &mut Canvas, part: &Part, ppm: f64, rng: &mut Rng) {
             let bevel = 0.25 * ppm;
             canvas.fill(&Shape { radius, ..frame }, 1.0, |n, depth| {
                 let edge = (depth / bevel).clamp(0.0, 1.0);
-                let light = 0.75 + 0.25 * edge + 0.08 * (-(n[0] + n[1]) / 2.0);
+                let light = 0.75 + 0.25 * edge + 0.06 * lit(n);
                 (
                     body_rgb.map(|v| (v * light + 6.0 * (1.0 - edge)).min(255.0)),
                     1.0,

@@ -1,5 +1,6 @@
 //! `truth.json`: what a generated case holds, exactly. The simulator writes it beside the
 //! two photos; evaluation and quiz scoring read it.
+use crate::variation::VariationLevel;
 use boarddiff_core::error::{EngineError, Result};
 use boarddiff_core::geometry::Homography;
 use boarddiff_core::load::{read_text, MAX_TEXT_FILE_BYTES};
@@ -28,6 +29,12 @@ pub struct Truth {
     /// listed so that a false region on one can be recognised.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) placement_jitter: Vec<JitteredPart>,
+    /// Scale of the reference photo, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub px_per_mm: Option<f64>,
+    /// How the suspect's board and photo were made to differ from the reference's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variation: Option<VariationLevel>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 use crate::diff::{is_metal, max_filter, ScoreMap, SPECULAR_DISCOUNT};
 mod components;
 mod displaced_edges;
+mod moved_parts;
 
 use crate::normalise::is_two_tone;
 use crate::rect::{Rect, RectInReference, RectInWork};
@@ -13,9 +14,19 @@ use crate::settings::DetectSettings;
 use components::label_runs;
 use displaced_edges::{region_pixels, share_scoring_at, without_hairlines, MIN_WIDER_SHARE};
 use image::RgbImage;
+use moved_parts::{unexplained, BareBoard, Limits};
 use rayon::prelude::*;
 
 const MIN_AREA_WORK_PX: u64 = 40;
+/// The share of part bodies above which a photo shows an assembled board: bare PCBs
+/// (PKU) show 6-8 %, generated assembled boards 24-28 %.
+const ASSEMBLED_PART_SHARE: f64 = 0.15;
+/// How far a part of a second board may sit from where the first board's part sits:
+/// placement tolerance with its tails, and reflow's self-alignment.
+const MAX_PART_SHIFT_MM: f64 = 0.3;
+/// How far the top of the tallest part (10 mm) moves with a viewpoint 5 degrees off, plus
+/// placement: a bound on any part's shift, however long the part.
+const MAX_LEAN_MM: f64 = 1.0;
 
 /// Regions in working pixels before conversion to reference pixels.
 #[derive(Clone, Debug)]
@@ -84,9 +95,9 @@ pub(crate) fn find_regions(
     // Speckle from noise and JPEG has a size in working pixels, whatever the photo's
     // resolution: keep a floor there too, or huge photos drown in tiny regions. An
     // explicitly smaller minimum (clean scans) lowers the floor with it.
-    let min_area_work =
-        ((settings.min_area_px as f64 / (reference_from_work * reference_from_work)) as u64)
-            .max(MIN_AREA_WORK_PX.min(settings.min_area_px));
+    let min_area_px = settings.min_area_px_of(w as f64 * reference_from_work);
+    let min_area_work = ((min_area_px as f64 / (reference_from_work * reference_from_work)) as u64)
+        .max(MIN_AREA_WORK_PX.min(min_area_px));
     let candidates: Vec<(usize, WorkRegion)> = stats
         .into_iter()
         .enumerate()
@@ -96,23 +107,52 @@ pub(crate) fn find_regions(
             (label + 1, WorkRegion { bbox, area, peak })
         })
         .collect();
+    let board = BareBoard::of(reference);
+    // Parts move between two boards; a bare PCB's traces and pads do not, and a mouse bite
+    // in a trace looks like a trace that moved.
+    let assembled = !scan && board.part_share(reference) >= ASSEMBLED_PART_SHARE;
+    let px_per_mm = settings.px_per_mm_of(w as f64 * reference_from_work);
+    let limits = Limits {
+        seed: seed_t,
+        grow: grow_t,
+        min_area: min_area_work,
+        shift_floor: MAX_PART_SHIFT_MM * px_per_mm / reference_from_work,
+        shift_cap: MAX_LEAN_MM * px_per_mm * settings.scale_uncertainty() / reference_from_work,
+    };
     let mut kept: Vec<(WorkRegion, RegionKind)> = candidates
         .into_par_iter()
-        .filter_map(|(label, r)| {
+        .flat_map_iter(|(label, r)| -> Vec<(WorkRegion, RegionKind)> {
+            if assembled {
+                return unexplained(map, reference, suspect, &board, &r.bbox, &limits)
+                    .into_iter()
+                    .map(|u| {
+                        let r = WorkRegion {
+                            bbox: u.bbox,
+                            area: u.area,
+                            peak: u.peak,
+                        };
+                        let kind = classify(reference, suspect, &r.bbox);
+                        (r, kind)
+                    })
+                    .collect();
+            }
+            // Bare boards and binarised scans: nothing moves but by a pixel or two of
+            // etching and pose; on scans, a difference that one more pixel of tolerance
+            // explains is no finding either.
             if scan {
                 let pixels = region_pixels(&runs, label, &r.bbox, &grow, w);
                 let wider = settings.tolerance_px as u32 + 1;
                 let share =
                     share_scoring_at(reference, suspect, &pixels, wider, map.noise_sigma, grow_t);
                 if share < MIN_WIDER_SHARE {
-                    return None;
+                    return Vec::new();
                 }
             }
             if explained_by_shift(map, reference, suspect, &r, settings, (seed_t, grow_t)) {
-                return None;
+                return Vec::new();
             }
             let kind = classify(reference, suspect, &r.bbox);
-            Some((r, kind))
+            vec![(r, kind)]
         })
         .collect();
     kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));

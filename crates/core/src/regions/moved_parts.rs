@@ -1,0 +1,676 @@
+//! A second board is not a modified board: every part sits a little differently, tall
+//! parts lean with the camera, and shadows move with the light. This module takes one
+//! candidate region and asks what of it survives once that is allowed for.
+//!
+//! The model has two layers. The board plane (mask, traces, silkscreen) stayed where the
+//! homography put it; a part is rigid and may have moved by a bounded shift `d`, chosen
+//! per tile of the region. A pixel is explained when
+//! - reference and suspect agree where they are (the tolerant difference), or
+//! - both show bare board, whatever the light did to its brightness (moved shadows), or
+//! - the reference shows part material there that the suspect shows at `x + d` (the part
+//!   moved away: its trailing edge), or
+//! - the suspect shows part material there that the reference shows at `x - d` (the part
+//!   moved in: its leading edge).
+//!
+//! Bare board is never explained by a shift, because bare board is found everywhere:
+//! that rule is what keeps an implant touching a moved part from being absorbed. An
+//! added part is material of the suspect that the reference has nowhere near; a removed
+//! part is material of the reference that the suspect has nowhere near.
+use crate::diff::{is_metal, ScoreMap, EDGE_TOLERANCE, SPECULAR_DISCOUNT};
+use crate::rect::{Rect, RectInWork};
+use image::RgbImage;
+
+/// Tiles of a region get their own shift, so a part that turned is a set of shifts.
+const TILE: usize = 24;
+/// How far a part of a second board turns, as the tangent of the angle: 2 degrees, five
+/// times the placement spread.
+const MAX_TURN: f64 = 0.035;
+/// Pixels of a finding that have all eight neighbours in it too: at least one.
+const MIN_SOLID_PX: u64 = 1;
+/// Local contrast (grey levels across a 3x3 neighbourhood) of an edge.
+const EDGE_CONTRAST: u8 = 40;
+/// Pixels per tile that decide its shift; more only cost time.
+const SAMPLES_PER_TILE: usize = 160;
+
+/// The solder mask's colour: the most common chromaticity of the reference.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BareBoard {
+    chroma: [f32; 3],
+    lum: f32,
+}
+
+#[inline]
+fn chroma_lum(p: [u8; 3]) -> ([f32; 3], f32) {
+    let [r, g, b] = p.map(f32::from);
+    let l = (r + g + b) / 3.0;
+    // The offset keeps dark pixels, whose hue is mostly noise, near grey.
+    let k = 1.0 / (l + 16.0);
+    ([(r - l) * k, (g - l) * k, (b - l) * k], l)
+}
+
+impl BareBoard {
+    pub(crate) fn of(reference: &RgbImage) -> Self {
+        const BIN: f32 = 0.05;
+        let raw = reference.as_raw();
+        let n = raw.len() / 3;
+        let step = (n / 200_000).max(1);
+        let key = |c: [f32; 3]| {
+            let q = |v: f32| ((v / BIN).round() as i32).clamp(-40, 40) + 40;
+            (q(c[0]) * 81 + q(c[1])) as usize
+        };
+        let mut counts = vec![0u32; 81 * 81];
+        let samples: Vec<([f32; 3], f32)> = (0..n)
+            .step_by(step)
+            .map(|i| chroma_lum([raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]]))
+            .filter(|(_, l)| *l >= 20.0)
+            .collect();
+        for (c, _) in &samples {
+            counts[key(*c)] += 1;
+        }
+        let Some(mode) = (0..counts.len()).max_by_key(|&k| counts[k]) else {
+            return Self {
+                chroma: [0.0; 3],
+                lum: 128.0,
+            };
+        };
+        let mut chroma = [0f32; 3];
+        let mut lums: Vec<f32> = Vec::new();
+        for (c, l) in samples.iter().filter(|(c, _)| key(*c) == mode) {
+            for k in 0..3 {
+                chroma[k] += c[k];
+            }
+            lums.push(*l);
+        }
+        let m = lums.len().max(1) as f32;
+        lums.sort_by(f32::total_cmp);
+        Self {
+            chroma: chroma.map(|v| v / m),
+            lum: lums.get(lums.len() / 2).copied().unwrap_or(128.0),
+        }
+    }
+
+    /// The share of the reference that is part bodies: neither mask (nor traces under
+    /// it), metal, nor silkscreen. A bare PCB has almost none; nothing on it can move.
+    pub(crate) fn part_share(&self, reference: &RgbImage) -> f64 {
+        let raw = reference.as_raw();
+        let n = raw.len() / 3;
+        let step = (n / 100_000).max(1);
+        let (mut parts, mut total) = (0usize, 0usize);
+        for i in (0..n).step_by(step) {
+            let p = [raw[3 * i], raw[3 * i + 1], raw[3 * i + 2]];
+            total += 1;
+            let lum = p.iter().map(|&v| v as u32).sum::<u32>() / 3;
+            if !self.is_bare(p) && !is_metal(p) && lum < 180 {
+                parts += 1;
+            }
+        }
+        parts as f64 / total.max(1) as f64
+    }
+
+    /// Mask colour under any light a second photo brings: the same hue, brighter or
+    /// darker. Shadows wash hue out (noise and JPEG's shared chroma), so the hue's
+    /// direction must match and its strength may drop to a third.
+    #[inline]
+    fn is_bare(&self, p: [u8; 3]) -> bool {
+        let (c, l) = chroma_lum(p);
+        let ratio = (l + 8.0) / (self.lum + 8.0);
+        if !(0.2..=2.2).contains(&ratio) {
+            return false;
+        }
+        let dot: f32 = (0..3).map(|k| c[k] * self.chroma[k]).sum();
+        let (n, nb) = (norm(c), norm(self.chroma));
+        if nb < 0.1 {
+            // A grey or black mask: only the brightness tells.
+            return n < 0.1;
+        }
+        n >= 0.3 * nb && n <= 1.6 * nb && dot >= 0.9 * n * nb
+    }
+}
+
+/// A surface under another light: a metal can, a gold pad, a part's body. The same hue
+/// in both photos, one of them lit, within the brightness a turned light makes. Dark
+/// material on dark material is not relit: that is where a chip glued on a chip hides.
+#[inline]
+fn relit(r: [u8; 3], s: [u8; 3]) -> bool {
+    let (cr, lr) = chroma_lum(r);
+    let (cs, ls) = chroma_lum(s);
+    let ratio = (ls + 8.0) / (lr + 8.0);
+    let d = norm([cr[0] - cs[0], cr[1] - cs[1], cr[2] - cs[2]]);
+    d < 0.1 && lr.max(ls) >= 100.0 && (0.45..=2.2).contains(&ratio)
+}
+
+/// The same surface once the part moved: relit, or metal that is bright in the other
+/// photo too, whose glint took the colour of whatever the light now reflects.
+#[inline]
+fn same_material(r: [u8; 3], s: [u8; 3]) -> bool {
+    let bright = |p: [u8; 3]| p.iter().map(|&v| v as u32).sum::<u32>() >= 3 * 120;
+    relit(r, s) || (is_metal(r) && bright(s)) || (bright(r) && is_metal(s))
+}
+
+#[inline]
+fn norm(c: [f32; 3]) -> f32 {
+    (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt()
+}
+
+/// The reference and suspect around one region, with their 3x3 minimum and maximum.
+struct Window {
+    x0: i64,
+    y0: i64,
+    w: i64,
+    h: i64,
+    r: Vec<[u8; 3]>,
+    s: Vec<[u8; 3]>,
+    r_range: Vec<[[u8; 3]; 2]>,
+    s_range: Vec<[[u8; 3]; 2]>,
+}
+
+fn ranges(px: &[[u8; 3]], w: usize, h: usize) -> Vec<[[u8; 3]; 2]> {
+    let mut out = vec![[[255u8; 3], [0u8; 3]]; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let o = &mut out[y * w + x];
+            for yy in y.saturating_sub(1)..(y + 2).min(h) {
+                for xx in x.saturating_sub(1)..(x + 2).min(w) {
+                    let p = px[yy * w + xx];
+                    for c in 0..3 {
+                        o[0][c] = o[0][c].min(p[c]);
+                        o[1][c] = o[1][c].max(p[c]);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Window {
+    fn new(reference: &RgbImage, suspect: &RgbImage, bbox: &RectInWork, margin: i64) -> Self {
+        let (iw, ih) = (reference.width() as i64, reference.height() as i64);
+        let x0 = (bbox.x as i64 - margin).max(0);
+        let y0 = (bbox.y as i64 - margin).max(0);
+        let x1 = (bbox.x1() as i64 + margin).min(iw);
+        let y1 = (bbox.y1() as i64 + margin).min(ih);
+        let (w, h) = (x1 - x0, y1 - y0);
+        let grab = |img: &RgbImage| -> Vec<[u8; 3]> {
+            (y0..y1)
+                .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+                .map(|(x, y)| img.get_pixel(x as u32, y as u32).0)
+                .collect()
+        };
+        let (r, s) = (grab(reference), grab(suspect));
+        let r_range = ranges(&r, w as usize, h as usize);
+        let s_range = ranges(&s, w as usize, h as usize);
+        Self {
+            x0,
+            y0,
+            w,
+            h,
+            r,
+            s,
+            r_range,
+            s_range,
+        }
+    }
+
+    /// The larger local contrast of the two photos at `i`: the widest channel range of
+    /// its 3x3 neighbourhood.
+    #[inline]
+    fn contrast(&self, i: usize) -> u8 {
+        let spread = |[lo, hi]: [[u8; 3]; 2]| (0..3).map(|c| hi[c] - lo[c]).max().unwrap_or(0);
+        spread(self.r_range[i]).max(spread(self.s_range[i]))
+    }
+
+    #[inline]
+    fn index(&self, x: i64, y: i64) -> Option<usize> {
+        let (lx, ly) = (x - self.x0, y - self.y0);
+        (lx >= 0 && ly >= 0 && lx < self.w && ly < self.h).then(|| (ly * self.w + lx) as usize)
+    }
+
+    /// The tolerant difference between the reference at `ir` and the suspect at `is`, in
+    /// noise sigmas: how far either lies outside the other's 3x3 range.
+    #[inline]
+    fn pair(&self, ir: usize, is: usize, inv_sigma: f32, gain: f32) -> f32 {
+        let lit = |p: [u8; 3]| p.map(|v| (v as f32 * gain).min(255.0) as u8);
+        let (r, s) = (lit(self.r[ir]), self.s[is]);
+        let [min_r, max_r] = self.r_range[ir].map(lit);
+        let [min_s, max_s] = self.s_range[is];
+        let mut sum = 0f32;
+        for c in 0..3 {
+            let (rv, sv) = (r[c] as i16, s[c] as i16);
+            let d1 = (min_s[c] as i16 - rv).max(rv - max_s[c] as i16);
+            let d2 = (min_r[c] as i16 - sv).max(sv - max_r[c] as i16);
+            let contrast = (max_r[c] - min_r[c]).max(max_s[c] - min_s[c]) as f32;
+            let d = (d1.max(d2).max(0) as f32 - EDGE_TOLERANCE * contrast).max(0.0);
+            sum += d * d;
+        }
+        let specular = is_metal(r) && is_metal(s);
+        sum.sqrt() * inv_sigma * if specular { SPECULAR_DISCOUNT } else { 1.0 }
+    }
+}
+
+/// One strong pixel of the region: where it is in the window, and its score unshifted.
+#[derive(Clone, Copy)]
+struct Strong {
+    x: i64,
+    y: i64,
+    i: usize,
+    score: f32,
+}
+
+struct Judge<'a> {
+    win: &'a Window,
+    board: &'a BareBoard,
+    inv_sigma: f32,
+}
+
+impl Judge<'_> {
+    /// The pixel's score once the part around it may have moved by `d`.
+    #[inline]
+    fn residual(&self, p: &Strong, (dx, dy): (i64, i64), gain: f32) -> f32 {
+        let win = self.win;
+        let (r, s) = (win.r[p.i], win.s[p.i]);
+        let (r_bare, s_bare) = (self.board.is_bare(r), self.board.is_bare(s));
+        if (r_bare && s_bare) || relit(r, s) {
+            return 0.0;
+        }
+        let mut best = p.score;
+        if gain != 1.0 {
+            best = best.min(win.pair(p.i, p.i, self.inv_sigma, gain));
+        }
+        if !r_bare {
+            if let Some(j) = win.index(p.x + dx, p.y + dy) {
+                if same_material(r, win.s[j]) {
+                    return 0.0;
+                }
+                best = best.min(win.pair(p.i, j, self.inv_sigma, gain));
+            }
+        }
+        if !s_bare {
+            if let Some(j) = win.index(p.x - dx, p.y - dy) {
+                if same_material(win.r[j], s) {
+                    return 0.0;
+                }
+                best = best.min(win.pair(j, p.i, self.inv_sigma, gain));
+            }
+        }
+        // A part that leans further shows its side wall over bare board, between its
+        // footprint and its top: the sweep of the part along the shift.
+        if dx * dx + dy * dy >= 9 && r_bare != s_bare {
+            let (sign, other) = if r_bare { (-1, &win.r) } else { (1, &win.s) };
+            let on_part = (1..=3).any(|k| {
+                let (x, y) = (p.x + sign * dx * k / 4, p.y + sign * dy * k / 4);
+                win.index(x, y)
+                    .is_some_and(|j| !self.board.is_bare(other[j]))
+            });
+            if on_part {
+                best = 0.0;
+            }
+        }
+        best
+    }
+
+    /// How many of `pixels` stay above `t` under shift `d`, with the length of the shift
+    /// breaking ties: the smallest motion that explains as much.
+    fn cost(&self, pixels: &[Strong], d: (i64, i64), gain: f32, t: f32) -> (usize, i64) {
+        let n = pixels
+            .iter()
+            .filter(|p| self.residual(p, d, gain) >= t)
+            .count();
+        (n, d.0 * d.0 + d.1 * d.1)
+    }
+
+    /// The shift within `bound` that leaves fewest of `pixels` unexplained: a grid of
+    /// even shifts, then the neighbours of the best.
+    fn best_shift(&self, pixels: &[Strong], bound: i64, gain: f32, t: f32) -> (i64, i64) {
+        let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
+        let sample: Vec<Strong> = pixels.iter().step_by(stride).copied().collect();
+        let mut best = ((0, 0), self.cost(&sample, (0, 0), gain, t));
+        if best.1 .0 == 0 {
+            return (0, 0);
+        }
+        // Coarser steps for long searches: the 3x3 tolerance catches a shift one off.
+        let step = if bound > 12 { 3 } else { 2 };
+        let coarse = bound / step;
+        for gy in -coarse..=coarse {
+            for gx in -coarse..=coarse {
+                let d = (step * gx, step * gy);
+                let c = self.cost(&sample, d, gain, t);
+                if c < best.1 {
+                    best = (d, c);
+                }
+            }
+        }
+        let centre = best.0;
+        let r = step - 1;
+        for dy in -r..=r {
+            for dx in -r..=r {
+                let d = (centre.0 + dx, centre.1 + dy);
+                if d.0.abs() > bound || d.1.abs() > bound {
+                    continue;
+                }
+                let c = self.cost(&sample, d, gain, t);
+                if c < best.1 {
+                    best = (d, c);
+                }
+            }
+        }
+        best.0
+    }
+
+    /// The shift within `slack` of `centre` (and within `bound`) that leaves fewest of
+    /// `pixels` unexplained: a tile's share of its part's rigid motion, plus the
+    /// difference a small turn makes at the tile's distance from the part's centre.
+    fn best_shift_near(
+        &self,
+        pixels: &[Strong],
+        centre: (i64, i64),
+        slack: i64,
+        bound: i64,
+        gain: f32,
+        t: f32,
+    ) -> (i64, i64) {
+        let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
+        let sample: Vec<Strong> = pixels.iter().step_by(stride).copied().collect();
+        let mut best = (centre, self.cost(&sample, centre, gain, t));
+        for dy in -slack..=slack {
+            for dx in -slack..=slack {
+                let d = (centre.0 + dx, centre.1 + dy);
+                if best.1 .0 == 0 || d.0.abs() > bound || d.1.abs() > bound {
+                    continue;
+                }
+                let c = self.cost(&sample, d, gain, t);
+                if c < best.1 {
+                    best = (d, c);
+                }
+            }
+        }
+        best.0
+    }
+}
+
+/// Connected pieces of part material (not bare board in either photo) in the window: 0
+/// for bare board, else the piece's number. A part and where it moved to are one piece.
+fn part_pieces(win: &Window, board: &BareBoard) -> Vec<u32> {
+    let (w, h) = (win.w as usize, win.h as usize);
+    let part: Vec<bool> = (0..w * h)
+        .map(|i| !board.is_bare(win.r[i]) || !board.is_bare(win.s[i]))
+        .collect();
+    let mut label = vec![0u32; w * h];
+    let mut next = 0u32;
+    let mut stack: Vec<usize> = Vec::new();
+    for start in 0..w * h {
+        if !part[start] || label[start] != 0 {
+            continue;
+        }
+        next += 1;
+        label[start] = next;
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            let mut visit = |j: usize| {
+                if part[j] && label[j] == 0 {
+                    label[j] = next;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                visit(i - 1);
+            }
+            if x + 1 < w {
+                visit(i + 1);
+            }
+            if y > 0 {
+                visit(i - w);
+            }
+            if y + 1 < h {
+                visit(i + w);
+            }
+        }
+    }
+    label
+}
+
+/// The long side of the part a region lies on: the region grown over the reference's
+/// part material (not bare board), within twice its size. A fragment of a tall header's
+/// pin row moves as far as the header leans, which its own size does not tell.
+fn part_long_side(reference: &RgbImage, board: &BareBoard, bbox: &RectInWork) -> u32 {
+    let (iw, ih) = reference.dimensions();
+    let grow = bbox.w.max(bbox.h).clamp(16, 160);
+    let x0 = bbox.x.saturating_sub(grow);
+    let y0 = bbox.y.saturating_sub(grow);
+    let x1 = (bbox.x1() + grow).min(iw);
+    let y1 = (bbox.y1() + grow).min(ih);
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let part =
+        |x: usize, y: usize| !board.is_bare(reference.get_pixel(x0 + x as u32, y0 + y as u32).0);
+    let mut seen = vec![false; w * h];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for y in (bbox.y - y0) as usize..(bbox.y1() - y0) as usize {
+        for x in (bbox.x - x0) as usize..(bbox.x1() - x0) as usize {
+            if part(x, y) {
+                seen[y * w + x] = true;
+                stack.push((x, y));
+            }
+        }
+    }
+    let (mut lo, mut hi) = ((usize::MAX, usize::MAX), (0, 0));
+    while let Some((x, y)) = stack.pop() {
+        lo = (lo.0.min(x), lo.1.min(y));
+        hi = (hi.0.max(x), hi.1.max(y));
+        for (nx, ny) in [
+            (x.wrapping_sub(1), y),
+            (x + 1, y),
+            (x, y.wrapping_sub(1)),
+            (x, y + 1),
+        ] {
+            if nx < w && ny < h && !seen[ny * w + nx] && part(nx, ny) {
+                seen[ny * w + nx] = true;
+                stack.push((nx, ny));
+            }
+        }
+    }
+    let grown = if hi.0 >= lo.0 {
+        (hi.0 - lo.0 + 1).max(hi.1 - lo.1 + 1) as u32
+    } else {
+        0
+    };
+    grown.max(bbox.w.max(bbox.h))
+}
+
+/// How much brighter the suspect shows the parts of a tile: the median ratio over every
+/// pixel that is part material in both photos, so that a light that turned relights a
+/// part's whole surface, while a chip glued onto a part (under half the tile) does not
+/// set the gain. 1 when the tile shows too little part material.
+fn relit_gain(win: &Window, board: &BareBoard, tile: &RectInWork) -> f32 {
+    let mut ratios: Vec<f32> = Vec::new();
+    let mut total = 0usize;
+    for y in tile.y as i64..tile.y1() as i64 {
+        for x in tile.x as i64..tile.x1() as i64 {
+            let Some(i) = win.index(x, y) else { continue };
+            total += 1;
+            let (r, s) = (win.r[i], win.s[i]);
+            if board.is_bare(r) || board.is_bare(s) {
+                continue;
+            }
+            let lum = |p: [u8; 3]| p.iter().map(|&v| v as f32).sum::<f32>() / 3.0 + 8.0;
+            ratios.push(lum(s) / lum(r));
+        }
+    }
+    if ratios.len() * 3 < total || ratios.is_empty() {
+        return 1.0;
+    }
+    let mid = ratios.len() / 2;
+    let (_, m, _) = ratios.select_nth_unstable_by(mid, f32::total_cmp);
+    m.clamp(0.5, 2.0)
+}
+
+/// What of a candidate region the variation between two boards does not explain.
+pub(crate) struct Unexplained {
+    pub(crate) bbox: RectInWork,
+    pub(crate) area: u64,
+    pub(crate) peak: f32,
+}
+
+/// Thresholds and limits of one judgement, in working pixels and noise sigmas.
+pub(crate) struct Limits {
+    pub(crate) seed: f32,
+    pub(crate) grow: f32,
+    pub(crate) min_area: u64,
+    /// The shift any part may have moved by, from placement alone.
+    pub(crate) shift_floor: f64,
+    /// The largest shift even the tallest part leans by, however long it is.
+    pub(crate) shift_cap: f64,
+}
+
+/// Judges the strong pixels of `bbox` against a moved-part model: None when what is left
+/// is smaller than `min_area` or weaker than the seed threshold.
+pub(crate) fn unexplained(
+    map: &ScoreMap,
+    reference: &RgbImage,
+    suspect: &RgbImage,
+    board: &BareBoard,
+    bbox: &RectInWork,
+    limits: &Limits,
+) -> Vec<Unexplained> {
+    // Tall parts lean by more than placement moves them, and tall parts are big: the
+    // bound grows with the region, as a share of its long side.
+    let long_side = part_long_side(reference, board, bbox) as f64;
+    let bound = limits
+        .shift_floor
+        .max(0.1 * long_side)
+        .min(limits.shift_cap)
+        .clamp(2.0, 40.0)
+        .round() as i64;
+    let win = Window::new(reference, suspect, bbox, bound + 1);
+    let judge = Judge {
+        win: &win,
+        board,
+        inv_sigma: 1.0 / map.noise_sigma,
+    };
+    let pieces = part_pieces(&win, board);
+    // Strong pixels by the piece of part they lie on, then by tile.
+    let mut by_piece: std::collections::BTreeMap<u32, Vec<Strong>> = Default::default();
+    for y in bbox.y..bbox.y1() {
+        for x in bbox.x..bbox.x1() {
+            let score = map.at(x, y);
+            if score < limits.grow {
+                continue;
+            }
+            let (x, y) = (x as i64, y as i64);
+            let Some(i) = win.index(x, y) else { continue };
+            // Bare board in both photos is the light's doing, never a finding.
+            if pieces[i] != 0 {
+                by_piece
+                    .entry(pieces[i])
+                    .or_default()
+                    .push(Strong { x, y, i, score });
+            }
+        }
+    }
+    let mut left: Vec<(i64, i64, f32)> = Vec::new();
+    for pixels in by_piece.values() {
+        // A part is rigid: it moved as one, then each tile may differ by what a small
+        // turn makes of its distance from the part's centre. A smaller look-alike
+        // package or a changed marking is no such motion.
+        let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
+        let (mut sx, mut sy) = (0f64, 0f64);
+        for p in pixels {
+            (x0, y0, x1, y1) = (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y));
+            sx += p.x as f64;
+            sy += p.y as f64;
+        }
+        let centroid = (sx / pixels.len() as f64, sy / pixels.len() as f64);
+        let extent = Rect::from_corners(x0 as u32, y0 as u32, x1 as u32 + 1, y1 as u32 + 1);
+        let piece_gain = relit_gain(&win, board, &extent);
+        // Edges decide where a part went; its flat top, shaded anew by the light, would
+        // match anywhere on itself.
+        let edges: Vec<Strong> = pixels
+            .iter()
+            .filter(|p| win.contrast(p.i) >= EDGE_CONTRAST)
+            .copied()
+            .collect();
+        let decisive = if edges.len() >= SAMPLES_PER_TILE / 4 {
+            &edges
+        } else {
+            pixels
+        };
+        let rigid = judge.best_shift(decisive, bound, piece_gain, limits.grow);
+        let mut tiles: std::collections::BTreeMap<(i64, i64), Vec<Strong>> = Default::default();
+        for p in pixels {
+            tiles
+                .entry((p.x.div_euclid(TILE as i64), p.y.div_euclid(TILE as i64)))
+                .or_default()
+                .push(*p);
+        }
+        for ((tx, ty), tile_pixels) in &tiles {
+            let t = TILE as i64;
+            let tile = Rect::from_corners(
+                (tx * t) as u32,
+                (ty * t) as u32,
+                ((tx + 1) * t) as u32,
+                ((ty + 1) * t) as u32,
+            );
+            let gain = relit_gain(&win, board, &tile);
+            let centre = tile.centre();
+            let dist = (centre[0] - centroid.0).hypot(centre[1] - centroid.1);
+            let slack = 1 + (MAX_TURN * dist).ceil() as i64;
+            let d = judge.best_shift_near(tile_pixels, rigid, slack, bound, gain, limits.grow);
+            for p in tile_pixels {
+                let c = judge.residual(p, d, gain);
+                if c >= limits.grow {
+                    left.push((p.x, p.y, c));
+                }
+            }
+        }
+    }
+    left_pieces(&left, limits)
+}
+
+/// The unexplained pixels as separate findings: pixels within two of each other belong
+/// together, and each piece must be big and strong enough on its own. Slivers that a
+/// moved part leaves all along its outline add up to an area, but not in one place.
+fn left_pieces(left: &[(i64, i64, f32)], limits: &Limits) -> Vec<Unexplained> {
+    if (left.len() as u64) < limits.min_area {
+        return Vec::new();
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, 0, 0);
+    for &(x, y, _) in left {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    let (w, h) = ((x1 - x0 + 1) as usize, (y1 - y0 + 1) as usize);
+    let mut mask = vec![0u8; w * h];
+    for &(x, y, _) in left {
+        mask[(y - y0) as usize * w + (x - x0) as usize] = 255;
+    }
+    let joined = crate::diff::max_filter(&mask, w, h, 3);
+    let (runs, count) = super::components::label_runs(&joined, w, h);
+    let mut label = vec![0u32; w * h];
+    for (y, row) in runs.iter().enumerate() {
+        for run in row {
+            label[y * w + run.x0 as usize..y * w + run.x1 as usize].fill(run.label);
+        }
+    }
+    // A piece must be solid somewhere: a sliver along an edge that moved is one or two
+    // pixels thick all along.
+    let solid = crate::diff::min_filter(&mask, w, h, 1);
+    // Per piece: corners, area, peak and solid pixels.
+    let mut stats = vec![([i64::MAX, i64::MAX, 0, 0], 0u64, 0f32, 0u64); count];
+    for &(x, y, score) in left {
+        let i = (y - y0) as usize * w + (x - x0) as usize;
+        let (c, area, peak, core) = &mut stats[label[i] as usize - 1];
+        *c = [c[0].min(x), c[1].min(y), c[2].max(x), c[3].max(y)];
+        *area += 1;
+        *peak = peak.max(score);
+        *core += u64::from(solid[i] != 0);
+    }
+    stats
+        .into_iter()
+        .filter(|(_, area, peak, core)| {
+            *area >= limits.min_area && *peak >= limits.seed && *core >= MIN_SOLID_PX
+        })
+        .map(|([x0, y0, x1, y1], area, peak, _)| {
+            let bbox = Rect::from_corners(x0 as u32, y0 as u32, x1 as u32 + 1, y1 as u32 + 1);
+            Unexplained { bbox, area, peak }
+        })
+        .collect()
+}
