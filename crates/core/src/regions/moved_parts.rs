@@ -162,6 +162,9 @@ struct Window {
     s: Vec<[u8; 3]>,
     r_range: Vec<[[u8; 3]; 2]>,
     s_range: Vec<[[u8; 3]; 2]>,
+    /// Bare board (solder mask) in each photo, judged once per pixel.
+    r_bare: Vec<bool>,
+    s_bare: Vec<bool>,
 }
 
 fn ranges(px: &[[u8; 3]], w: usize, h: usize) -> Vec<[[u8; 3]; 2]> {
@@ -184,7 +187,13 @@ fn ranges(px: &[[u8; 3]], w: usize, h: usize) -> Vec<[[u8; 3]; 2]> {
 }
 
 impl Window {
-    fn new(reference: &RgbImage, suspect: &RgbImage, bbox: &RectInWork, margin: i64) -> Self {
+    fn new(
+        reference: &RgbImage,
+        suspect: &RgbImage,
+        board: &BareBoard,
+        bbox: &RectInWork,
+        margin: i64,
+    ) -> Self {
         let (iw, ih) = (reference.width() as i64, reference.height() as i64);
         let x0 = (bbox.x as i64 - margin).max(0);
         let y0 = (bbox.y as i64 - margin).max(0);
@@ -200,6 +209,8 @@ impl Window {
         let (r, s) = (grab(reference), grab(suspect));
         let r_range = ranges(&r, w as usize, h as usize);
         let s_range = ranges(&s, w as usize, h as usize);
+        let r_bare = r.iter().map(|&p| board.is_bare(p)).collect();
+        let s_bare = s.iter().map(|&p| board.is_bare(p)).collect();
         Self {
             x0,
             y0,
@@ -209,6 +220,8 @@ impl Window {
             s,
             r_range,
             s_range,
+            r_bare,
+            s_bare,
         }
     }
 
@@ -255,11 +268,13 @@ struct Strong {
     y: i64,
     i: usize,
     score: f32,
+    /// Explained whatever the part did: bare board in both photos, or the same surface
+    /// relit.
+    settled: bool,
 }
 
 struct Judge<'a> {
     win: &'a Window,
-    board: &'a BareBoard,
     inv_sigma: f32,
 }
 
@@ -269,8 +284,8 @@ impl Judge<'_> {
     fn residual(&self, p: &Strong, (dx, dy): (i64, i64), gain: f32) -> f32 {
         let win = self.win;
         let (r, s) = (win.r[p.i], win.s[p.i]);
-        let (r_bare, s_bare) = (self.board.is_bare(r), self.board.is_bare(s));
-        if (r_bare && s_bare) || relit(r, s) {
+        let (r_bare, s_bare) = (win.r_bare[p.i], win.s_bare[p.i]);
+        if p.settled {
             return 0.0;
         }
         let mut best = p.score;
@@ -296,11 +311,14 @@ impl Judge<'_> {
         // A part that leans further shows its side wall over bare board, between its
         // footprint and its top: the sweep of the part along the shift.
         if dx * dx + dy * dy >= 9 && r_bare != s_bare {
-            let (sign, other) = if r_bare { (-1, &win.r) } else { (1, &win.s) };
+            let (sign, other_bare) = if r_bare {
+                (-1, &win.r_bare)
+            } else {
+                (1, &win.s_bare)
+            };
             let on_part = (1..=3).any(|k| {
                 let (x, y) = (p.x + sign * dx * k / 4, p.y + sign * dy * k / 4);
-                win.index(x, y)
-                    .is_some_and(|j| !self.board.is_bare(other[j]))
+                win.index(x, y).is_some_and(|j| !other_bare[j])
             });
             if on_part {
                 best = 0.0;
@@ -319,42 +337,52 @@ impl Judge<'_> {
         (n, d.0 * d.0 + d.1 * d.1)
     }
 
-    /// The shift within `bound` that leaves fewest of `pixels` unexplained: a grid of
-    /// even shifts, then the neighbours of the best.
-    fn best_shift(&self, pixels: &[Strong], bound: i64, gain: f32, t: f32) -> (i64, i64) {
+    /// The shift within `radius` of `centre` (and within `bound`) that leaves fewest of
+    /// `pixels` unexplained: a grid of shifts `step` apart, then the neighbours of the
+    /// best. The 3x3 tolerance catches a shift one off, so steps of 2-3 lose little.
+    #[allow(clippy::too_many_arguments)]
+    fn search(
+        &self,
+        pixels: &[Strong],
+        centre: (i64, i64),
+        radius: i64,
+        step: i64,
+        bound: i64,
+        gain: f32,
+        t: f32,
+    ) -> (i64, i64) {
         let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
         let sample: Vec<Strong> = pixels.iter().step_by(stride).copied().collect();
-        let mut best = ((0, 0), self.cost(&sample, (0, 0), gain, t));
-        if best.1 .0 == 0 {
-            return (0, 0);
-        }
-        // Coarser steps for long searches: the 3x3 tolerance catches a shift one off.
-        let step = if bound > 12 { 3 } else { 2 };
-        let coarse = bound / step;
+        let mut best = (centre, self.cost(&sample, centre, gain, t));
+        let visit = |d: (i64, i64), best: &mut ((i64, i64), (usize, i64))| {
+            if best.1 .0 == 0 || d.0.abs() > bound || d.1.abs() > bound {
+                return;
+            }
+            let c = self.cost(&sample, d, gain, t);
+            if c < best.1 {
+                *best = (d, c);
+            }
+        };
+        let coarse = radius / step;
         for gy in -coarse..=coarse {
             for gx in -coarse..=coarse {
-                let d = (step * gx, step * gy);
-                let c = self.cost(&sample, d, gain, t);
-                if c < best.1 {
-                    best = (d, c);
-                }
+                visit((centre.0 + step * gx, centre.1 + step * gy), &mut best);
             }
         }
-        let centre = best.0;
+        let around = best.0;
         let r = step - 1;
         for dy in -r..=r {
             for dx in -r..=r {
-                let d = (centre.0 + dx, centre.1 + dy);
-                if d.0.abs() > bound || d.1.abs() > bound {
-                    continue;
-                }
-                let c = self.cost(&sample, d, gain, t);
-                if c < best.1 {
-                    best = (d, c);
-                }
+                visit((around.0 + dx, around.1 + dy), &mut best);
             }
         }
         best.0
+    }
+
+    /// The shift within `bound` that leaves fewest of `pixels` unexplained.
+    fn best_shift(&self, pixels: &[Strong], bound: i64, gain: f32, t: f32) -> (i64, i64) {
+        let step = if bound > 12 { 3 } else { 2 };
+        self.search(pixels, (0, 0), bound, step, bound, gain, t)
     }
 
     /// The shift within `slack` of `centre` (and within `bound`) that leaves fewest of
@@ -369,31 +397,17 @@ impl Judge<'_> {
         gain: f32,
         t: f32,
     ) -> (i64, i64) {
-        let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
-        let sample: Vec<Strong> = pixels.iter().step_by(stride).copied().collect();
-        let mut best = (centre, self.cost(&sample, centre, gain, t));
-        for dy in -slack..=slack {
-            for dx in -slack..=slack {
-                let d = (centre.0 + dx, centre.1 + dy);
-                if best.1 .0 == 0 || d.0.abs() > bound || d.1.abs() > bound {
-                    continue;
-                }
-                let c = self.cost(&sample, d, gain, t);
-                if c < best.1 {
-                    best = (d, c);
-                }
-            }
-        }
-        best.0
+        let step = if slack > 2 { 2 } else { 1 };
+        self.search(pixels, centre, slack, step, bound, gain, t)
     }
 }
 
 /// Connected pieces of part material (not bare board in either photo) in the window: 0
 /// for bare board, else the piece's number. A part and where it moved to are one piece.
-fn part_pieces(win: &Window, board: &BareBoard) -> Vec<u32> {
+fn part_pieces(win: &Window) -> Vec<u32> {
     let (w, h) = (win.w as usize, win.h as usize);
     let part: Vec<bool> = (0..w * h)
-        .map(|i| !board.is_bare(win.r[i]) || !board.is_bare(win.s[i]))
+        .map(|i| !win.r_bare[i] || !win.s_bare[i])
         .collect();
     let mut label = vec![0u32; w * h];
     let mut next = 0u32;
@@ -481,7 +495,7 @@ fn part_long_side(reference: &RgbImage, board: &BareBoard, bbox: &RectInWork) ->
 /// pixel that is part material in both photos, so that a light that turned relights a
 /// part's whole surface, while a chip glued onto a part (under half the tile) does not
 /// set the gain. 1 when the tile shows too little part material.
-fn relit_gain(win: &Window, board: &BareBoard, tile: &RectInWork) -> f32 {
+fn relit_gain(win: &Window, tile: &RectInWork) -> f32 {
     let mut ratios: Vec<f32> = Vec::new();
     let mut total = 0usize;
     for y in tile.y as i64..tile.y1() as i64 {
@@ -489,7 +503,7 @@ fn relit_gain(win: &Window, board: &BareBoard, tile: &RectInWork) -> f32 {
             let Some(i) = win.index(x, y) else { continue };
             total += 1;
             let (r, s) = (win.r[i], win.s[i]);
-            if board.is_bare(r) || board.is_bare(s) {
+            if win.r_bare[i] || win.s_bare[i] {
                 continue;
             }
             let lum = |p: [u8; 3]| p.iter().map(|&v| v as f32).sum::<f32>() / 3.0 + 8.0;
@@ -541,13 +555,12 @@ pub(crate) fn unexplained(
         .min(limits.shift_cap)
         .clamp(2.0, 40.0)
         .round() as i64;
-    let win = Window::new(reference, suspect, bbox, bound + 1);
+    let win = Window::new(reference, suspect, board, bbox, bound + 1);
     let judge = Judge {
         win: &win,
-        board,
         inv_sigma: 1.0 / map.noise_sigma,
     };
-    let pieces = part_pieces(&win, board);
+    let pieces = part_pieces(&win);
     // Strong pixels by the piece of part they lie on, then by tile.
     let mut by_piece: std::collections::BTreeMap<u32, Vec<Strong>> = Default::default();
     for y in bbox.y..bbox.y1() {
@@ -560,10 +573,13 @@ pub(crate) fn unexplained(
             let Some(i) = win.index(x, y) else { continue };
             // Bare board in both photos is the light's doing, never a finding.
             if pieces[i] != 0 {
-                by_piece
-                    .entry(pieces[i])
-                    .or_default()
-                    .push(Strong { x, y, i, score });
+                by_piece.entry(pieces[i]).or_default().push(Strong {
+                    x,
+                    y,
+                    i,
+                    score,
+                    settled: (win.r_bare[i] && win.s_bare[i]) || relit(win.r[i], win.s[i]),
+                });
             }
         }
     }
@@ -581,7 +597,7 @@ pub(crate) fn unexplained(
         }
         let centroid = (sx / pixels.len() as f64, sy / pixels.len() as f64);
         let extent = Rect::from_corners(x0 as u32, y0 as u32, x1 as u32 + 1, y1 as u32 + 1);
-        let piece_gain = relit_gain(&win, board, &extent);
+        let piece_gain = relit_gain(&win, &extent);
         // Edges decide where a part went; its flat top, shaded anew by the light, would
         // match anywhere on itself.
         let edges: Vec<Strong> = pixels
@@ -610,7 +626,7 @@ pub(crate) fn unexplained(
                 ((tx + 1) * t) as u32,
                 ((ty + 1) * t) as u32,
             );
-            let gain = relit_gain(&win, board, &tile);
+            let gain = relit_gain(&win, &tile);
             let centre = tile.centre();
             let dist = (centre[0] - centroid.0).hypot(centre[1] - centroid.1);
             let slack = 1 + (MAX_TURN * dist).ceil() as i64;
