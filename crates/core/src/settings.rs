@@ -29,7 +29,7 @@ pub struct DetectSettings {
     pub board_width_mm: Option<f64>,
 }
 
-/// The smallest finding, in mm² of board: a fifth of an 0402 passive's top.
+/// The smallest finding, in mm² of board: half an 0402 passive's top (1 x 0.5 mm).
 const MIN_FINDING_MM2: f64 = 0.25;
 /// Below this many pixels a region is noise, whatever the scale.
 const MIN_FINDING_PX: u64 = 10;
@@ -38,27 +38,24 @@ const MIN_FINDING_PX: u64 = 10;
 /// board's width.
 const ASSUMED_FRAME_WIDTH_MM: f64 = 250.0;
 
-impl DetectSettings {
-    /// Reference pixels per mm: the user's figure, or a guess from the reference's width.
-    pub fn px_per_mm_of(&self, reference_width: f64) -> f64 {
-        let usable = |v: &f64| v.is_finite() && *v > 0.0;
-        self.px_per_mm.filter(usable).unwrap_or_else(|| {
-            reference_width
-                / self
-                    .board_width_mm
-                    .filter(usable)
-                    .unwrap_or(ASSUMED_FRAME_WIDTH_MM)
-        })
-    }
+/// A scale the user gave, if it is one.
+fn usable(v: Option<f64>) -> Option<f64> {
+    v.filter(|v| v.is_finite() && *v > 0.0)
 }
 
 impl DetectSettings {
+    /// Reference pixels per mm: the user's figure, or a guess from the reference's width.
+    pub fn px_per_mm_of(&self, reference_width: f64) -> f64 {
+        usable(self.px_per_mm).unwrap_or_else(|| {
+            reference_width / usable(self.board_width_mm).unwrap_or(ASSUMED_FRAME_WIDTH_MM)
+        })
+    }
+
     /// How far [`DetectSettings::px_per_mm_of`] may be below the truth: 1 when the user
     /// gave the scale; 4 when it is guessed, because a photo may show a quarter of a
     /// board's width as well as all of it.
     pub fn scale_uncertainty(&self) -> f64 {
-        let usable = |v: &Option<f64>| v.is_some_and(|v| v.is_finite() && v > 0.0);
-        if usable(&self.px_per_mm) || usable(&self.board_width_mm) {
+        if usable(self.px_per_mm).is_some() || usable(self.board_width_mm).is_some() {
             1.0
         } else {
             4.0

@@ -95,7 +95,8 @@ pub(crate) fn find_regions(
     // Speckle from noise and JPEG has a size in working pixels, whatever the photo's
     // resolution: keep a floor there too, or huge photos drown in tiny regions. An
     // explicitly smaller minimum (clean scans) lowers the floor with it.
-    let min_area_px = settings.min_area_px_of(w as f64 * reference_from_work);
+    let reference_width = w as f64 * reference_from_work;
+    let min_area_px = settings.min_area_px_of(reference_width);
     let min_area_work = ((min_area_px as f64 / (reference_from_work * reference_from_work)) as u64)
         .max(MIN_AREA_WORK_PX.min(min_area_px));
     let candidates: Vec<(usize, WorkRegion)> = stats
@@ -111,7 +112,7 @@ pub(crate) fn find_regions(
     // Parts move between two boards; a bare PCB's traces and pads do not, and a mouse bite
     // in a trace looks like a trace that moved.
     let assembled = !scan && board.part_share(reference) >= ASSEMBLED_PART_SHARE;
-    let px_per_mm = settings.px_per_mm_of(w as f64 * reference_from_work);
+    let px_per_mm = settings.px_per_mm_of(reference_width);
     let limits = Limits {
         seed: seed_t,
         grow: grow_t,
@@ -125,12 +126,7 @@ pub(crate) fn find_regions(
             if assembled {
                 return unexplained(map, reference, suspect, &board, &r.bbox, &limits)
                     .into_iter()
-                    .map(|u| {
-                        let r = WorkRegion {
-                            bbox: u.bbox,
-                            area: u.area,
-                            peak: u.peak,
-                        };
+                    .map(|r| {
                         let kind = classify(reference, suspect, &r.bbox);
                         (r, kind)
                     })

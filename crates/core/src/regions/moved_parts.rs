@@ -3,19 +3,26 @@
 //! candidate region and asks what of it survives once that is allowed for.
 //!
 //! The model has two layers. The board plane (mask, traces, silkscreen) stayed where the
-//! homography put it; a part is rigid and may have moved by a bounded shift `d`, chosen
-//! per tile of the region. A pixel is explained when
+//! homography put it; a part is rigid and may have moved by a bounded shift, decided on
+//! the edges of its piece of part material; each tile of the piece may differ from that by
+//! what a small turn makes at its distance from the piece's centre. With the tile's shift
+//! `d`, a pixel is explained when
 //! - reference and suspect agree where they are (the tolerant difference), or
 //! - both show bare board, whatever the light did to its brightness (moved shadows), or
 //! - the reference shows part material there that the suspect shows at `x + d` (the part
 //!   moved away: its trailing edge), or
 //! - the suspect shows part material there that the reference shows at `x - d` (the part
-//!   moved in: its leading edge).
+//!   moved in: its leading edge), or
+//! - the same surface shows in both under another light (relit, or metal whose glint
+//!   changed colour).
+//!
+//! What is left is split into pieces; each must be solid, big and strong enough alone.
 //!
 //! Bare board is never explained by a shift, because bare board is found everywhere:
 //! that rule is what keeps an implant touching a moved part from being absorbed. An
 //! added part is material of the suspect that the reference has nowhere near; a removed
 //! part is material of the reference that the suspect has nowhere near.
+use super::WorkRegion;
 use crate::diff::{is_metal, ScoreMap, EDGE_TOLERANCE, SPECULAR_DISCOUNT};
 use crate::rect::{Rect, RectInWork};
 use image::RgbImage;
@@ -518,13 +525,6 @@ fn relit_gain(win: &Window, tile: &RectInWork) -> f32 {
     m.clamp(0.5, 2.0)
 }
 
-/// What of a candidate region the variation between two boards does not explain.
-pub(crate) struct Unexplained {
-    pub(crate) bbox: RectInWork,
-    pub(crate) area: u64,
-    pub(crate) peak: f32,
-}
-
 /// Thresholds and limits of one judgement, in working pixels and noise sigmas.
 pub(crate) struct Limits {
     pub(crate) seed: f32,
@@ -536,8 +536,8 @@ pub(crate) struct Limits {
     pub(crate) shift_cap: f64,
 }
 
-/// Judges the strong pixels of `bbox` against a moved-part model: None when what is left
-/// is smaller than `min_area` or weaker than the seed threshold.
+/// Judges the strong pixels of `bbox` against a moved-part model: the pieces of what is
+/// left that are solid, at least `min_area` and as strong as the seed threshold.
 pub(crate) fn unexplained(
     map: &ScoreMap,
     reference: &RgbImage,
@@ -545,7 +545,7 @@ pub(crate) fn unexplained(
     board: &BareBoard,
     bbox: &RectInWork,
     limits: &Limits,
-) -> Vec<Unexplained> {
+) -> Vec<WorkRegion> {
     // Tall parts lean by more than placement moves them, and tall parts are big: the
     // bound grows with the region, as a share of its long side.
     let long_side = part_long_side(reference, board, bbox) as f64;
@@ -645,7 +645,7 @@ pub(crate) fn unexplained(
 /// The unexplained pixels as separate findings: pixels within two of each other belong
 /// together, and each piece must be big and strong enough on its own. Slivers that a
 /// moved part leaves all along its outline add up to an area, but not in one place.
-fn left_pieces(left: &[(i64, i64, f32)], limits: &Limits) -> Vec<Unexplained> {
+fn left_pieces(left: &[(i64, i64, f32)], limits: &Limits) -> Vec<WorkRegion> {
     if (left.len() as u64) < limits.min_area {
         return Vec::new();
     }
@@ -686,7 +686,7 @@ fn left_pieces(left: &[(i64, i64, f32)], limits: &Limits) -> Vec<Unexplained> {
         })
         .map(|([x0, y0, x1, y1], area, peak, _)| {
             let bbox = Rect::from_corners(x0 as u32, y0 as u32, x1 as u32 + 1, y1 as u32 + 1);
-            Unexplained { bbox, area, peak }
+            WorkRegion { bbox, area, peak }
         })
         .collect()
 }
