@@ -83,6 +83,8 @@ fn main() -> anyhow::Result<()> {
                 settings: DetectSettings::default(),
                 ignore_masks: Vec::new(),
                 registered: false,
+                other_inputs: Vec::new(),
+                save_session: None,
             },
             &NoProgress,
         )?;

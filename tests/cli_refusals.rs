@@ -172,12 +172,12 @@ fn scales_and_variation_levels_out_of_range_are_refused() {
     let out = dir.join("out");
     let (r, s) = (dir.join("r.jpg"), dir.join("s.jpg"));
     for (flag, value, needle) in [
-        ("--px-per-mm", "0", "outside 1-1000"),
-        ("--px-per-mm", "-3", "outside 1-1000"),
-        ("--px-per-mm", "NaN", "outside 1-1000"),
-        ("--px-per-mm", "1e9", "outside 1-1000"),
+        ("--px-per-mm", "0", "from 1 to 1000"),
+        ("--px-per-mm", "-3", "from 1 to 1000"),
+        ("--px-per-mm", "NaN", "from 1 to 1000"),
+        ("--px-per-mm", "1e9", "from 1 to 1000"),
         ("--px-per-mm", "abc", "not a number"),
-        ("--board-width-mm", "-3", "outside 5-2000"),
+        ("--board-width-mm", "-3", "from 5 to 2000"),
     ] {
         let arg = format!("{flag}={value}");
         let o = run(&[

@@ -296,7 +296,28 @@ fn session_round_trips_and_warns_when_an_image_changed() {
         .state()
         .messages()
         .iter()
-        .any(|m| m.is_error && m.text.contains("changed on disk")));
+        .any(|m| m.is_error && m.text.contains("not the file that was reviewed")));
+    // The warning travels with the session into every report exported from it.
+    assert!(h.state().document().unwrap().session.warnings[0].contains("suspect"));
+}
+
+#[test]
+fn a_session_saved_by_compare_opens_in_the_app() {
+    let dir = temp_dir("gui-saved-session");
+    for f in ["reference.jpg", "suspect.jpg"] {
+        std::fs::copy(case_dir().join(f), dir.join(f)).unwrap();
+    }
+    let path = dir.join("run.boarddiff");
+    let o = compare_saving_session(&dir, &path);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let saved = Session::load(&path).unwrap();
+    assert!(!saved.regions.is_empty());
+    let mut h = harness(config(&dir, Launch::Session(path)));
+    settle(&mut h);
+    let doc = h.state().document().expect("session opens");
+    assert_eq!(doc.session.regions, saved.regions);
+    assert_eq!(doc.session.alignment, saved.alignment);
+    assert!(h.state().messages().iter().all(|m| !m.is_error));
 }
 
 #[test]

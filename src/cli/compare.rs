@@ -23,6 +23,8 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
         settings,
         ignore_masks,
         registered: args.registered,
+        other_inputs: args.mask.iter().cloned().collect(),
+        save_session: args.save_session.clone(),
     };
     let outcome = compare_files(&job, &bar);
     bar.finish();
@@ -59,6 +61,7 @@ pub fn compare_samples() -> Result<u8> {
         },
         registered: false,
         quiet: false,
+        save_session: None,
     };
     eprintln!(
         "comparing the bundled sample boards in {} -> {}",

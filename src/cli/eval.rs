@@ -18,26 +18,28 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
             .map_or(String::new(), |s| format!(", warped with seed {s}"))
     );
     let mut results: Vec<CaseResult> = Vec::new();
+    // A case that cannot be read is not a clean pair with nothing found: it is listed,
+    // left out of every figure, and the exit code says so.
+    let mut unreadable: Vec<Unreadable> = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let result = match load_case(case, args.warp, i) {
             Ok(mut loaded) => {
                 loaded.prealigned &= !args.realign;
                 evaluate_case(&case.name, loaded, &settings)
             }
-            Err(e) => CaseResult {
-                name: case.name.clone(),
-                truth: Vec::new(),
-                found: Vec::new(),
-                regions: 0,
-                false_regions: 0,
-                region_boxes: Vec::new(),
-                region_scores: Vec::new(),
-                align_error_px: None,
-                refused: Some(e.to_string()),
-                seconds: 0.0,
-                megapixels: 0.0,
-                image_width: 0,
-            },
+            Err(e) => {
+                eprintln!(
+                    "[{}/{}] {}: UNREADABLE, not scored: {e}",
+                    i + 1,
+                    cases.len(),
+                    case.name
+                );
+                unreadable.push(Unreadable {
+                    name: case.name.clone(),
+                    error: e.to_string(),
+                });
+                continue;
+            }
         };
         let found = result.found.iter().filter(|f| **f).count();
         eprintln!(
@@ -65,8 +67,11 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
     };
     let px = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3} px"));
     println!(
-        "cases                      {} ({} clean, {} refused)",
-        summary.cases, summary.clean_cases, summary.refused
+        "cases                      {} ({} clean, {} refused, {} unreadable and not scored)",
+        summary.cases,
+        summary.clean_cases,
+        summary.refused,
+        unreadable.len()
     );
     println!("alignment error median     {}", px(summary.align_median_px));
     println!("alignment error max        {}", px(summary.align_max_px));
@@ -117,6 +122,7 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
         warp: Option<u64>,
         summary: &'a EvalSummary,
         cases: &'a [CaseResult],
+        unreadable: &'a [Unreadable],
     }
     write_json(
         &args.json,
@@ -126,8 +132,28 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
             warp: args.warp,
             summary: &summary,
             cases: &results,
+            unreadable: &unreadable,
         },
     )?;
     eprintln!("wrote {}", args.json.display());
-    Ok(0)
+    if unreadable.is_empty() {
+        Ok(0)
+    } else {
+        eprintln!(
+            "error: {} case(s) could not be read and were not scored: {}",
+            unreadable.len(),
+            unreadable
+                .iter()
+                .map(|u| u.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Ok(2)
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Unreadable {
+    name: String,
+    error: String,
 }

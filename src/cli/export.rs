@@ -2,7 +2,7 @@
 use super::ExportArgs;
 use anyhow::{bail, Context, Result};
 use boarddiff_core::compare::{compare, Start};
-use boarddiff_core::load::load_pair;
+use boarddiff_core::load::{colour_mismatch, load_pair};
 use boarddiff_core::progress::NoProgress;
 use boarddiff_output::export_options::{ExportOptions, ImageFormat, ImageOn};
 use boarddiff_output::review_folder::write_review_folder;
@@ -20,10 +20,7 @@ pub fn export(args: &ExportArgs) -> Result<u8> {
         "jpg" | "jpeg" => ImageFormat::Jpeg,
         other => bail!("--format {other:?}: use png or jpeg"),
     };
-    let session = Session::load(&args.session)?;
-    for w in session.changed_images() {
-        eprintln!("warning: {w}");
-    }
+    let mut session = Session::load(&args.session)?;
     let alignment = session.alignment.clone().with_context(|| {
         format!(
             "{}: the session has no alignment (it failed); open it in the app and align by hand",
@@ -34,6 +31,17 @@ pub fn export(args: &ExportArgs) -> Result<u8> {
         Path::new(&session.reference.path),
         Path::new(&session.suspect.path),
     )?;
+    // The report states the hash of the bytes decoded here, and refuses to vouch for a
+    // review of other bytes unless told to.
+    session.check_images(&reference, &suspect, args.allow_changed_images)?;
+    if let Some(w) = colour_mismatch(&reference, &suspect) {
+        if !session.warnings.contains(&w) {
+            session.warnings.push(w);
+        }
+    }
+    for w in &session.warnings {
+        eprintln!("warning: {w}");
+    }
     // The session's regions are what is exported: the comparison is only the images.
     let cmp = compare(
         reference.rgb,

@@ -16,8 +16,10 @@ pub use export::export;
 pub use gui::gui;
 pub use synth::synth;
 
-use anyhow::{bail, Result};
-use boarddiff_core::settings::DetectSettings;
+use anyhow::Result;
+use boarddiff_core::settings::{
+    check_range, DetectSettings, BOARD_WIDTH_MM_RANGE, PX_PER_MM_RANGE,
+};
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -70,6 +72,9 @@ pub struct CompareArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Also write a review session (`.boarddiff`) that the app and `boarddiff export` open.
+    #[arg(long, value_name = "FILE")]
+    pub save_session: Option<PathBuf>,
 }
 
 #[cfg(feature = "gui")]
@@ -120,6 +125,10 @@ pub struct ExportArgs {
     /// Also draw regions marked benign.
     #[arg(long)]
     pub include_benign: bool,
+    /// Export even though a photo changed since the session was saved; the report then
+    /// states the new hash and carries a warning that the review was of other bytes.
+    #[arg(long)]
+    pub allow_changed_images: bool,
 }
 
 #[derive(ClapArgs, Debug)]
@@ -177,37 +186,19 @@ pub struct DetectArgs {
 
 impl DetectArgs {
     pub fn settings(&self) -> Result<DetectSettings> {
-        let positive = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(v)
-            } else {
-                Err(anyhow::anyhow!(
-                    "--{name} must be a positive number, got {v}"
-                ))
-            }
-        };
         let d = DetectSettings::default();
         let settings = DetectSettings {
-            sensitivity: positive("sensitivity", self.sensitivity)?,
+            sensitivity: self.sensitivity,
             tolerance_px: self.tolerance_px.unwrap_or(d.tolerance_px),
             jitter_px: self.jitter_px.unwrap_or(d.jitter_px),
             min_area_px: self.min_area_px.or(d.min_area_px),
-            seed_sigma: positive("seed-sigma", self.seed_sigma.unwrap_or(d.seed_sigma))?,
-            grow_sigma: positive("grow-sigma", self.grow_sigma.unwrap_or(d.grow_sigma))?,
+            seed_sigma: self.seed_sigma.unwrap_or(d.seed_sigma),
+            grow_sigma: self.grow_sigma.unwrap_or(d.grow_sigma),
             px_per_mm: self.px_per_mm,
             board_width_mm: self.board_width_mm,
             ..d
         };
-        if settings.tolerance_px > 8 || settings.jitter_px > 8 {
-            bail!("--tolerance-px and --jitter-px are at most 8 working pixels");
-        }
-        if settings.grow_sigma > settings.seed_sigma {
-            bail!(
-                "--grow-sigma ({}) must not exceed --seed-sigma ({})",
-                settings.grow_sigma,
-                settings.seed_sigma
-            );
-        }
+        settings.check().map_err(|e| anyhow::anyhow!("--{e}"))?;
         Ok(settings)
     }
 }
@@ -298,32 +289,21 @@ impl From<Variation> for boarddiff_synth::variation::VariationLevel {
     }
 }
 
-/// A photo's scale, px per mm: a finite number between 1 and 1000 (a 100 MP photo of a
-/// 10 mm part is about 800 px/mm).
+/// A photo's scale, px per mm, within the limits settings are checked against.
 pub fn parse_px_per_mm(text: &str) -> Result<f64, String> {
-    let v: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number"))?;
-    if v.is_finite() && (1.0..=1000.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!(
-            "{text} px/mm is outside 1-1000 (a phone photo of a whole board is 10-70)"
-        ))
-    }
+    parse_in("px-per-mm", text, PX_PER_MM_RANGE)
 }
 
 pub fn parse_board_width_mm(text: &str) -> Result<f64, String> {
+    parse_in("board-width-mm", text, BOARD_WIDTH_MM_RANGE)
+}
+
+fn parse_in(name: &str, text: &str, range: (f64, f64)) -> Result<f64, String> {
     let v: f64 = text
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number"))?;
-    if v.is_finite() && (5.0..=2000.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("a board width of {text} mm is outside 5-2000 mm"))
-    }
+    check_range(name, v, range)
 }
 
 /// The bundled sample pair: in the working directory, or beside the source tree the

@@ -23,6 +23,10 @@ fn parse_size(size: &str) -> Result<(u32, u32)> {
     Ok((w, h))
 }
 
+/// Most changes planted in one case: a trainee's case has a handful, and each one is
+/// placed by trial on a free spot of the board.
+const MAX_MODIFICATIONS: usize = 50;
+
 pub fn synth(cmd: &SynthCommand) -> Result<()> {
     match cmd {
         SynthCommand::Board { seed, size, out } => {
@@ -62,8 +66,11 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            if *count == 0 || *count > 50 {
-                bail!("--count must be between 1 and 50, got {count}");
+            if kinds.is_empty() {
+                bail!("--kinds names no kind: give one or more of added, removed, altered");
+            }
+            if *count == 0 || *count > MAX_MODIFICATIONS {
+                bail!("--count must be from 1 to {MAX_MODIFICATIONS}, got {count}");
             }
             let photo = load_rgb(reference)?;
             let (suspect, truth) = simulate(
@@ -103,6 +110,12 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
             let (w, h) = parse_size(size)?;
             if !(0.0..=1.0).contains(difficulty) {
                 bail!("--difficulty must be between 0 and 1, got {difficulty}");
+            }
+            if *modifications > MAX_MODIFICATIONS {
+                bail!("--modifications must be from 0 to {MAX_MODIFICATIONS}, got {modifications}");
+            }
+            if !(1..=100).contains(quality) {
+                bail!("--quality must be from 1 to 100, got {quality}");
             }
             let mut spec = boarddiff_synth::case::CaseSpec::new(w, h, *seed);
             spec.modifications = *modifications;

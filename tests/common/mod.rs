@@ -57,6 +57,36 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `boarddiff compare` of the pair in `dir` (reference.jpg, suspect.jpg) into `out`,
+/// quiet, with `extra` flags.
+pub fn compare_into(dir: &Path, out: &Path, extra: &[&str]) -> Output {
+    let (reference, suspect) = (dir.join("reference.jpg"), dir.join("suspect.jpg"));
+    let mut args = vec![
+        "compare",
+        "--reference",
+        reference.to_str().unwrap(),
+        "--suspect",
+        suspect.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// Compares the pair in `dir` into `dir/compared` and saves its session at `session`;
+/// panics unless regions were found or none (exit 0 or 1).
+pub fn compare_saving_session(dir: &Path, session: &Path) -> Output {
+    let o = compare_into(
+        dir,
+        &dir.join("compared"),
+        &["--save-session", session.to_str().unwrap()],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    o
+}
+
 /// The bundled sample pair.
 pub fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_boards")

@@ -9,7 +9,7 @@ use boarddiff_core::compare::{
     align_from_points, align_prepared, compare, prepare, Comparison, Start,
 };
 use boarddiff_core::error::EngineError;
-use boarddiff_core::load::{load_pair, load_rgb};
+use boarddiff_core::load::{colour_mismatch, load_pair, load_rgb, LoadedImage};
 use boarddiff_core::progress::{Progress, Stage};
 use boarddiff_core::rect::RectInReference;
 use boarddiff_core::report::Region;
@@ -21,7 +21,6 @@ use boarddiff_synth::case_folder::{read_case_files, write_quiz_case};
 use boarddiff_synth::implant::Difficulty;
 use boarddiff_synth::quiz::{write_scorecard, QuizScore};
 use boarddiff_synth::truth::{Truth, TruthRegion};
-use image::RgbImage;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -248,7 +247,7 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
             previous,
         } => {
             shared.update(Stage::Decode, 0.0);
-            let (r, s) = load_pair(&reference, &suspect)?;
+            let (r, s, warnings) = load_matched(&reference, &suspect)?;
             let prepared = prepare(&r.rgb, &s.rgb, &settings, true);
             let alignment = align_from_points(&r.rgb, &s.rgb, &prepared, &points, shared)?;
             let previous = previous.map(|mut p| {
@@ -256,12 +255,13 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
                 p
             });
             let mut opened = finish(
-                (&reference, r.rgb),
-                (&suspect, s.rgb),
+                (&reference, r),
+                (&suspect, s),
                 Start::Prepared(prepared, alignment),
                 settings,
                 ignore_masks,
                 previous,
+                warnings,
                 shared,
             )?;
             opened.doc.session.manual_points = points;
@@ -332,18 +332,19 @@ fn open_pair(
     shared: &Shared,
 ) -> Result<Output, EngineError> {
     shared.update(Stage::Decode, 0.0);
-    let (r, s) = load_pair(reference, suspect)?;
+    let (r, s, warnings) = load_matched(reference, suspect)?;
     shared.check()?;
     shared.update(Stage::Align, 0.0);
     let prepared = prepare(&r.rgb, &s.rgb, &settings, true);
     match align_prepared(&r.rgb, &s.rgb, &prepared, shared) {
         Ok(alignment) => Ok(Output::Opened(Box::new(finish(
-            (reference, r.rgb),
-            (suspect, s.rgb),
+            (reference, r),
+            (suspect, s),
             Start::Prepared(prepared, alignment),
             settings,
             ignore_masks,
             previous,
+            warnings,
             shared,
         )?))),
         Err(EngineError::AlignmentRefused { reason }) => {
@@ -384,8 +385,7 @@ fn quiz_case(dir: &Path, settings: DetectSettings, shared: &Shared) -> Result<Ou
 }
 
 fn open_session(path: &Path, shared: &Shared) -> Result<Output, EngineError> {
-    let session = Session::load(path)?;
-    let warnings = session.changed_images();
+    let mut session = Session::load(path)?;
     let reference = PathBuf::from(&session.reference.path);
     let suspect = PathBuf::from(&session.suspect.path);
     let (settings, ignore_masks) = (session.settings.clone(), session.ignore_masks.clone());
@@ -400,37 +400,62 @@ fn open_session(path: &Path, shared: &Shared) -> Result<Output, EngineError> {
         );
     };
     shared.update(Stage::Decode, 0.0);
-    let (r, s) = load_pair(&reference, &suspect)?;
+    let (r, s, warnings) = load_matched(&reference, &suspect)?;
+    // A photo that changed since review opens with the warning in the session, so every
+    // report exported from it says so.
+    let before = session.warnings.len();
+    session.check_images(&r, &s, true)?;
+    let changed = session.warnings[before..].to_vec();
     let mut opened = finish(
-        (&reference, r.rgb),
-        (&suspect, s.rgb),
+        (&reference, r),
+        (&suspect, s),
         Start::Aligned(alignment),
         settings,
         ignore_masks,
         Some(session),
+        warnings,
         shared,
     )?;
     opened.doc.session_path = Some(path.to_owned());
-    opened.warnings = warnings;
+    opened.warnings = changed;
     opened.recent = Recent::Session(path.to_owned());
     Ok(Output::Opened(Box::new(opened)))
+}
+
+/// Both photos decoded, and the warning when one is greyscale and the other not.
+fn load_matched(
+    reference: &Path,
+    suspect: &Path,
+) -> Result<(LoadedImage, LoadedImage, Vec<String>), EngineError> {
+    let (r, s) = load_pair(reference, suspect)?;
+    let warnings = colour_mismatch(&r, &s).into_iter().collect();
+    Ok((r, s, warnings))
 }
 
 /// From decoded images and an alignment to a reviewable document. A previous session's
 /// regions, verdicts and notes are kept when its alignment is reused, and carried over by
 /// overlap when the alignment changed.
+#[allow(clippy::too_many_arguments)]
 fn finish(
-    (reference_path, reference): (&Path, RgbImage),
-    (suspect_path, suspect): (&Path, RgbImage),
+    (reference_path, reference): (&Path, LoadedImage),
+    (suspect_path, suspect): (&Path, LoadedImage),
     start: Start,
     settings: DetectSettings,
     ignore_masks: Vec<RectInReference>,
     previous: Option<Session>,
+    mut warnings: Vec<String>,
     shared: &Shared,
 ) -> Result<Opened, EngineError> {
-    let reference_info = image_info(reference_path, reference.dimensions())?;
-    let suspect_info = image_info(suspect_path, suspect.dimensions())?;
-    let compared = compare(reference, suspect, start, &settings, &ignore_masks, shared)?;
+    let reference_info = image_info(reference_path, &reference);
+    let suspect_info = image_info(suspect_path, &suspect);
+    let compared = compare(
+        reference.rgb,
+        suspect.rgb,
+        start,
+        &settings,
+        &ignore_masks,
+        shared,
+    )?;
     let cmp = Arc::new(compared.comparison);
     shared.update(Stage::Export, 0.5);
     let images = DisplayImages::build(&cmp, &settings);
@@ -442,6 +467,13 @@ fn finish(
     let mut manual_points = Vec::new();
     if let Some(prev) = &previous {
         manual_points = prev.manual_points.clone();
+        warnings.extend(
+            prev.warnings
+                .iter()
+                .filter(|w| !warnings.contains(w))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
         if prev.alignment.as_ref() == Some(&alignment) {
             regions = prev.regions.clone();
         } else {
@@ -457,6 +489,7 @@ fn finish(
         settings,
         ignore_masks,
         regions,
+        warnings,
     };
     Ok(Opened {
         recent: Recent::Pair {

@@ -1,5 +1,6 @@
 //! Why FAST, ORB, RANSAC, the warp and the tone fit are written here rather than taken
-//! from a crate: each against the crate it replaces, on the bundled sample board.
+//! from a crate: each against the crate it replaces, on the bundled sample board; and
+//! what the JPEG integrity walk costs against decoding.
 //!
 //! cargo bench -p boarddiff-core --features internals
 //!
@@ -225,5 +226,20 @@ fn main() {
         t_fit * 1e3,
         unbounded[225],
         if bounded[225] > 60 { "kept" } else { "erased" }
+    );
+
+    // The JPEG integrity walk, against decoding the same file: it runs beside the
+    // decoder, on another core, so its cost is this share of a core, not of wall time.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample_boards/reference.jpg");
+    let bytes = std::fs::read(&path).expect("sample reference");
+    let (t_walk, whole) = median_secs(|| internals::jpeg_entropy_check(&bytes));
+    let (t_decode, _) = median_secs(|| image::load_from_memory(&bytes).map(|i| i.into_rgb8()));
+    println!(
+        "JPEG entropy walk {:.0} ms against decoding {:.0} ms ({:.2}x); sample reference {}",
+        t_walk * 1e3,
+        t_decode * 1e3,
+        t_walk / t_decode,
+        if whole.is_ok() { "whole" } else { "refused" }
     );
 }

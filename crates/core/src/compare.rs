@@ -7,7 +7,7 @@
 //! [`Comparison::regions`], so a slider never re-aligns.
 use crate::align::{self, AlignSource, Alignment, PointPair};
 use crate::diff::{score_map, DiffParams, ScoreMap, EDGE_TOLERANCE};
-use crate::error::Result;
+use crate::error::{EngineError, Result};
 use crate::geometry::Homography;
 use crate::normalise;
 use crate::progress::{Progress, Stage, Timings};
@@ -210,6 +210,13 @@ pub fn compare(
     ignore_masks: &[RectInReference],
     progress: &dyn Progress,
 ) -> Result<Compared> {
+    settings
+        .check()
+        .map_err(|detail| EngineError::InvalidSettings { detail })?;
+    if let Start::Aligned(a) | Start::Prepared(_, a) = &start {
+        a.check(reference.dimensions(), suspect.dimensions())
+            .map_err(|reason| EngineError::AlignmentRefused { reason })?;
+    }
     let mut timings = Timings::default();
     progress.update(Stage::Pyramid, 0.0);
     let mut prepare_timed = |for_alignment: bool| {

@@ -61,6 +61,8 @@ pub enum EngineError {
         what: &'static str,
         detail: String,
     },
+    #[error("invalid detection settings: {detail}")]
+    InvalidSettings { detail: String },
     #[error("cannot write {path}: {detail}")]
     Write { path: PathBuf, detail: String },
     #[error("cancelled")]

@@ -38,3 +38,8 @@ pub fn tone_curve(pairs: &[(u8, u8)], max_slope: f64) -> [u8; 256] {
 pub fn least_squares(src: &[[f64; 2]], dst: &[[f64; 2]]) -> Option<Homography> {
     crate::geometry::fit_homography(src, dst, None)
 }
+
+/// The walk over a JPEG's entropy data that refuses damaged files.
+pub fn jpeg_entropy_check(bytes: &[u8]) -> Result<(), String> {
+    crate::jpeg_check::check_entropy_data(bytes)
+}

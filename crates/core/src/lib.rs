@@ -9,6 +9,7 @@
 pub mod align;
 pub mod compare;
 pub mod diff;
+pub(crate) mod jpeg_check;
 pub mod load;
 pub(crate) mod normalise;
 pub mod progress;
@@ -22,6 +23,7 @@ pub mod memory;
 pub mod rect;
 pub mod report;
 pub mod rng;
+pub mod run_folder;
 pub mod sample;
 pub mod settings;
 pub mod write;

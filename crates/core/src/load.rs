@@ -2,7 +2,7 @@
 //! every kind of bad file into a clear [`EngineError`] instead of a panic or a grey image.
 use crate::error::{EngineError, Result};
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Largest image we accept. 200 MP photos must load; anything far above is a bomb.
@@ -12,15 +12,28 @@ pub const MAX_TEXT_FILE_BYTES: u64 = 64 << 20;
 /// Smaller images carry too little detail to align or inspect.
 pub(crate) const MIN_SIDE: u32 = 64;
 
-/// A decoded photo, upright, 8-bit RGB.
+/// Largest image file read: a 250 MP 16-bit TIFF without compression is 1.5 GB.
+pub const MAX_IMAGE_FILE_BYTES: u64 = 2 << 30;
+
+/// A decoded photo, upright, 8-bit RGB, with the hash of the very bytes it was decoded
+/// from (hashing the file again later could hash a file that changed in between).
 pub struct LoadedImage {
     pub rgb: RgbImage,
+    pub sha256: String,
+    /// The photo has no colour: a greyscale file, or RGB with equal channels.
+    pub grey: bool,
 }
 
 /// Opens a file the user named, refusing anything but a regular file (a device such as
 /// /dev/zero, or a FIFO, would be read forever or block); returns it and its size.
 pub fn open_regular(path: &Path) -> Result<(std::fs::File, u64)> {
-    let file = std::fs::File::open(path).map_err(|e| EngineError::io(path, e))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading waits for a writer; non-blocking, it opens at once and
+    // is then refused below. Regular files ignore the flag.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(|e| EngineError::io(path, e))?;
     let meta = file.metadata().map_err(|e| EngineError::io(path, e))?;
     if !meta.is_file() {
         return Err(EngineError::NotAFile {
@@ -62,46 +75,190 @@ pub fn load_rgb(path: &Path) -> Result<LoadedImage> {
             path: path.to_owned(),
         });
     }
-    let mut reader = BufReader::new(file);
+    if file_bytes > MAX_IMAGE_FILE_BYTES {
+        return Err(EngineError::FileTooLarge {
+            path: path.to_owned(),
+            bytes: file_bytes,
+            limit: MAX_IMAGE_FILE_BYTES,
+        });
+    }
+    let mut bytes = Vec::with_capacity(file_bytes as usize);
+    file.take(MAX_IMAGE_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| EngineError::io(path, e))?;
+    let sha256 = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(&bytes))
+    };
+    let mut reader = std::io::Cursor::new(&bytes[..]);
     let format = sniff_format(&mut reader).ok_or_else(|| EngineError::UnsupportedFormat {
         path: path.to_owned(),
     })?;
-    if format == image::ImageFormat::Jpeg {
+    let (rgb, grey_file) = if format == image::ImageFormat::Jpeg {
         check_jpeg_complete(&mut reader, path)?;
-    }
-    reader
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| EngineError::Io {
-            path: path.to_owned(),
-            source: e,
-        })?;
+        decode_jpeg_strict(&bytes, path)?
+    } else {
+        decode_other(&bytes, format, path)?
+    };
+    let grey = grey_file || channels_equal(&rgb);
+    Ok(LoadedImage { rgb, sha256, grey })
+}
 
-    let mut image_reader = ImageReader::with_format(reader, format);
-    image_reader.limits(limits());
-    let corrupt = |e: image::ImageError| classify_decode_error(path, e);
-    let mut decoder = image_reader.into_decoder().map_err(corrupt)?;
-    let (width, height) = decoder.dimensions();
+/// JPEG through zune-jpeg in strict mode: the image crate runs it lenient, and a lenient
+/// decoder paints corrupt entropy data grey, which the comparison then reports as one
+/// board-sized change that hides every real one.
+fn decode_jpeg_strict(bytes: &[u8], path: &Path) -> Result<(RgbImage, bool)> {
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    let corrupt = |e: zune_jpeg::errors::DecodeErrors| EngineError::Corrupt {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    };
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .jpeg_set_out_colorspace(ColorSpace::RGB)
+        .set_max_width(100_000)
+        .set_max_height(100_000);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+        zune_core::bytestream::ZCursor::new(bytes),
+        options,
+    );
+    decoder.decode_headers().map_err(corrupt)?;
+    let (width, height) = decoder
+        .dimensions()
+        .map(|(w, h)| (w as u32, h as u32))
+        .ok_or_else(|| EngineError::Corrupt {
+            path: path.to_owned(),
+            detail: "JPEG header gives no size".into(),
+        })?;
     check_dimensions(path, width, height)?;
+    let grey = matches!(
+        decoder.input_colorspace(),
+        Some(ColorSpace::Luma | ColorSpace::LumaA)
+    );
+    let orientation = decoder
+        .exif()
+        .and_then(|exif| image::metadata::Orientation::from_exif_chunk(exif))
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let (whole, pixels) = rayon::join(
+        || crate::jpeg_check::check_entropy_data(bytes),
+        || decoder.decode(),
+    );
+    whole.map_err(|detail| EngineError::Corrupt {
+        path: path.to_owned(),
+        detail,
+    })?;
+    let pixels = pixels.map_err(corrupt)?;
+    let rgb = RgbImage::from_raw(width, height, pixels).ok_or_else(|| EngineError::Corrupt {
+        path: path.to_owned(),
+        detail: "decoded JPEG data does not match its header's size".into(),
+    })?;
+    let mut dynamic = DynamicImage::ImageRgb8(rgb);
+    dynamic.apply_orientation(orientation);
+    Ok((dynamic.into_rgb8(), grey))
+}
+
+fn decode_other(bytes: &[u8], format: image::ImageFormat, path: &Path) -> Result<(RgbImage, bool)> {
+    let corrupt = |e: image::ImageError| classify_decode_error(path, e);
+    let reader = |limits: image::Limits| {
+        let mut r = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+        r.limits(limits);
+        r
+    };
+    // Headers first, under a small allocation cap: metadata (a PNG's compressed colour
+    // profile, say) may not inflate beyond it, whatever the image's size. Then the pixels,
+    // under a cap from the size the header gave.
+    let (width, height) = reader(limits(HEADER_ALLOC_BYTES))
+        .into_dimensions()
+        .map_err(corrupt)?;
+    if width == 0 || height == 0 {
+        return Err(zero_size(bytes, path));
+    }
+    check_dimensions(path, width, height)?;
+    let pixel_bytes = u64::from(width) * u64::from(height) * 8;
+    let mut decoder = reader(limits(pixel_bytes + HEADER_ALLOC_BYTES))
+        .into_decoder()
+        .map_err(corrupt)?;
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut dynamic = DynamicImage::from_decoder(decoder).map_err(corrupt)?;
     dynamic.apply_orientation(orientation);
+    let grey = !dynamic.color().has_color();
     let rgb = match dynamic {
         DynamicImage::ImageRgb8(rgb) => rgb,
         other => other.to_rgb8(),
     };
-    Ok(LoadedImage { rgb })
+    Ok((rgb, grey))
 }
 
-/// The image crate's default 512 MiB allocation cap refuses a 100 MP 16-bit TIFF, so the cap
-/// is set from our own pixel limit: RGBA, 16 bit, plus room for the decoder's scratch.
-fn limits() -> image::Limits {
+/// The warning a report must carry when one photo is greyscale and the other in colour.
+/// The photos are compared as they are: turning the colour one grey was measured to give
+/// far more false regions (the part/board segmentation needs colour), and a change of
+/// colour alone cannot be seen against a grey photo either way.
+pub fn colour_mismatch(reference: &LoadedImage, suspect: &LoadedImage) -> Option<String> {
+    let role = match (reference.grey, suspect.grey) {
+        (false, true) => "suspect",
+        (true, false) => "reference",
+        _ => return None,
+    };
+    Some(format!(
+        "The {role} photo is greyscale and the other in colour: expect false regions where \
+         colours differ, and a change of colour alone (a recoloured part, another marking \
+         ink) cannot be found. Photograph both boards in colour."
+    ))
+}
+
+/// A decoder that reports a zero side: image-webp wraps a lossless WebP's 16384 px side
+/// to 0, so the size is read from the header itself to say what is wrong.
+fn zero_size(bytes: &[u8], path: &Path) -> EngineError {
+    let lossless = bytes.get(12..16) == Some(b"VP8L") && bytes.get(20) == Some(&0x2F);
+    if let (true, Some(h)) = (lossless, bytes.get(21..25)) {
+        let header = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        let (width, height) = ((header & 0x3FFF) + 1, ((header >> 14) & 0x3FFF) + 1);
+        return match check_dimensions(path, width, height) {
+            Err(e) => e,
+            Ok(()) => EngineError::Corrupt {
+                path: path.to_owned(),
+                detail: format!(
+                    "a lossless WebP of {width}x{height}: the decoder cannot read a side of 16384 px"
+                ),
+            },
+        };
+    }
+    EngineError::Corrupt {
+        path: path.to_owned(),
+        detail: "the header gives a size of 0 pixels".into(),
+    }
+}
+
+/// Equal channels on a sample of pixels: a greyscale photo saved as RGB.
+fn channels_equal(rgb: &RgbImage) -> bool {
+    rgb.as_raw()
+        .chunks_exact(3)
+        .step_by(97)
+        .all(|p| p[0].abs_diff(p[1]) <= 2 && p[1].abs_diff(p[2]) <= 2)
+}
+
+/// Memory a decoder may use besides the pixels: headers, colour profiles, text chunks.
+const HEADER_ALLOC_BYTES: u64 = 64 << 20;
+
+/// The decoders' limits: our pixel limit on each side, and `max_alloc` bytes in all.
+fn limits(max_alloc: u64) -> image::Limits {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(100_000);
     limits.max_image_height = Some(100_000);
-    limits.max_alloc = Some(u64::from(MAX_MEGAPIXELS) * 1_000_000 * 8 + (512 << 20));
+    limits.max_alloc = Some(max_alloc);
     limits
+}
+
+/// A size a photo may have, for sizes stated in files rather than decoded.
+pub fn check_image_size(width: u32, height: u32) -> std::result::Result<(), String> {
+    check_dimensions(Path::new(""), width, height).map_err(|_| {
+        format!(
+            "a size of {width}x{height} is outside {MIN_SIDE}x{MIN_SIDE} to {MAX_MEGAPIXELS} megapixels"
+        )
+    })
 }
 
 fn check_dimensions(path: &Path, width: u32, height: u32) -> Result<()> {
@@ -126,11 +283,13 @@ fn check_dimensions(path: &Path, width: u32, height: u32) -> Result<()> {
 
 fn classify_decode_error(path: &Path, error: image::ImageError) -> EngineError {
     match error {
-        image::ImageError::Limits(_) => EngineError::TooLarge {
+        image::ImageError::Limits(e) => EngineError::Corrupt {
             path: path.to_owned(),
-            width: 0,
-            height: 0,
-            limit_mp: MAX_MEGAPIXELS,
+            detail: format!(
+                "decoding it would exceed the limits for a photo ({e}; at most \
+                 {MAX_MEGAPIXELS} megapixels, and metadata no larger than the pixels): a \
+                 decompression bomb or a damaged header"
+            ),
         },
         image::ImageError::Unsupported(e) => EngineError::Corrupt {
             path: path.to_owned(),

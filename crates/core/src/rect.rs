@@ -81,7 +81,7 @@ impl<S: Space> Rect<S> {
         u64::from(self.w) * u64::from(self.h)
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.w == 0 || self.h == 0
     }
 

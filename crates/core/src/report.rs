@@ -177,6 +177,10 @@ pub struct Report {
     pub ignore_masks: Vec<RectInReference>,
     #[serde(default)]
     pub timings_s: Vec<(String, f64)>,
+    /// What a reader of the report must know: an image that changed since review, a
+    /// greyscale photo compared against a colour one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The file `--mask` reads: rectangles in reference pixels that the detector must ignore
@@ -186,26 +190,46 @@ pub(crate) struct IgnoreMaskFile {
     pub(crate) rects: Vec<RectInReference>,
 }
 
+/// Most rectangles a mask file or a session may hold.
+pub const MAX_IGNORE_MASKS: usize = 100_000;
+
 /// The ignore masks of a `--mask` file.
 pub fn read_ignore_masks(path: &std::path::Path) -> crate::error::Result<Vec<RectInReference>> {
     use crate::error::EngineError;
     let text = crate::load::read_text(path, crate::load::MAX_TEXT_FILE_BYTES)?;
-    let mask = serde_json::from_str::<IgnoreMaskFile>(&text)
-        .or_else(|_| {
-            serde_json::from_str::<Vec<RectInReference>>(&text)
-                .map(|rects| IgnoreMaskFile { rects })
-        })
-        .map_err(|e| EngineError::InvalidInput {
-            path: path.to_owned(),
-            what: "ignore mask",
-            detail: format!("{e}; expected {{\"rects\": [[x, y, w, h], ...]}} in reference pixels"),
-        })?;
-    if let Some(r) = mask.rects.iter().find(|r| r.is_empty()) {
-        return Err(EngineError::InvalidInput {
-            path: path.to_owned(),
-            what: "ignore mask",
-            detail: format!("rectangle {:?} has zero width or height", r.to_array()),
-        });
+    let invalid = |detail: String| EngineError::InvalidInput {
+        path: path.to_owned(),
+        what: "ignore mask",
+        detail,
+    };
+    // Parse as the form the file starts with, so the error is about the file's own text.
+    let parsed = if text.trim_start().starts_with('[') {
+        serde_json::from_str::<Vec<RectInReference>>(&text)
+    } else {
+        serde_json::from_str::<IgnoreMaskFile>(&text).map(|m| m.rects)
+    };
+    let rects = parsed.map_err(|e| {
+        invalid(format!(
+            "{e}; expected {{\"rects\": [[x, y, w, h], ...]}} in reference pixels"
+        ))
+    })?;
+    check_ignore_masks(&rects).map_err(invalid)?;
+    Ok(rects)
+}
+
+/// Ignore masks from any file: a bounded number of non-empty rectangles.
+pub fn check_ignore_masks(rects: &[RectInReference]) -> Result<(), String> {
+    if rects.len() > MAX_IGNORE_MASKS {
+        return Err(format!(
+            "{} rectangles, more than the limit of {MAX_IGNORE_MASKS}",
+            rects.len()
+        ));
     }
-    Ok(mask.rects)
+    if let Some(r) = rects.iter().find(|r| r.is_empty()) {
+        return Err(format!(
+            "rectangle {:?} has zero width or height",
+            r.to_array()
+        ));
+    }
+    Ok(())
 }

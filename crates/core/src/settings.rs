@@ -43,7 +43,68 @@ fn usable(v: Option<f64>) -> Option<f64> {
     v.filter(|v| v.is_finite() && *v > 0.0)
 }
 
+/// The limits of every setting, whether it comes from a flag, a session or a profile.
+pub const SENSITIVITY_RANGE: (f64, f64) = (0.05, 20.0);
+pub const SIGMA_RANGE: (f64, f64) = (0.5, 1000.0);
+/// Tolerance and jitter radii are searched per pixel; beyond 8 the search is slow and
+/// forgives moves that are changes.
+pub const MAX_RADIUS_PX: usize = 8;
+pub const MAX_MIN_AREA_PX: u64 = 100_000_000;
+pub const WORK_MEGAPIXELS_RANGE: (f64, f64) = (0.25, 64.0);
+/// A phone photo of a whole board is 10-70 px/mm; a 100 MP photo of a 10 mm part ~800.
+pub const PX_PER_MM_RANGE: (f64, f64) = (1.0, 1000.0);
+pub const BOARD_WIDTH_MM_RANGE: (f64, f64) = (5.0, 2000.0);
+
+/// `value` as a finite number within `range`, or a message naming `name`.
+pub fn check_range(name: &str, value: f64, (low, high): (f64, f64)) -> Result<f64, String> {
+    if value.is_finite() && (low..=high).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{name} must be a number from {low} to {high}, got {value}"
+        ))
+    }
+}
+
 impl DetectSettings {
+    /// Every setting within its limits; the one check for flags, sessions and profiles.
+    pub fn check(&self) -> Result<(), String> {
+        check_range("sensitivity", self.sensitivity, SENSITIVITY_RANGE)?;
+        check_range("seed-sigma", self.seed_sigma, SIGMA_RANGE)?;
+        check_range("grow-sigma", self.grow_sigma, SIGMA_RANGE)?;
+        if self.grow_sigma > self.seed_sigma {
+            return Err(format!(
+                "grow-sigma ({}) must not exceed seed-sigma ({})",
+                self.grow_sigma, self.seed_sigma
+            ));
+        }
+        if self.tolerance_px > MAX_RADIUS_PX || self.jitter_px > MAX_RADIUS_PX {
+            return Err(format!(
+                "tolerance-px and jitter-px are at most {MAX_RADIUS_PX} working pixels, got {} and {}",
+                self.tolerance_px, self.jitter_px
+            ));
+        }
+        if let Some(a) = self.min_area_px {
+            if !(1..=MAX_MIN_AREA_PX).contains(&a) {
+                return Err(format!(
+                    "min-area-px must be from 1 to {MAX_MIN_AREA_PX}, got {a}"
+                ));
+            }
+        }
+        check_range(
+            "work-megapixels",
+            self.work_megapixels,
+            WORK_MEGAPIXELS_RANGE,
+        )?;
+        if let Some(v) = self.px_per_mm {
+            check_range("px-per-mm", v, PX_PER_MM_RANGE)?;
+        }
+        if let Some(v) = self.board_width_mm {
+            check_range("board-width-mm", v, BOARD_WIDTH_MM_RANGE)?;
+        }
+        Ok(())
+    }
+
     /// Reference pixels per mm: the user's figure, or a guess from the reference's width.
     pub fn px_per_mm_of(&self, reference_width: f64) -> f64 {
         usable(self.px_per_mm).unwrap_or_else(|| {

@@ -3,13 +3,15 @@
 use crate::annotate::{reference_overview, ANNOTATED_MAX_SIDE};
 use crate::crops::region_sheet;
 use crate::encode::encode_png;
+use crate::session::{image_info, Session};
 use boarddiff_core::align::registered;
 use boarddiff_core::compare::{compare, Comparison, Start};
 use boarddiff_core::error::{EngineError, Result};
-use boarddiff_core::load::{load_pair, sha256_file};
+use boarddiff_core::load::{colour_mismatch, load_pair};
 use boarddiff_core::progress::{Progress, Stage, Timings};
 use boarddiff_core::rect::RectInReference;
-use boarddiff_core::report::{AlignmentReport, ImageInfo, Region, Report, SCHEMA};
+use boarddiff_core::report::{AlignmentReport, Region, Report, SCHEMA};
+use boarddiff_core::run_folder::RunFolder;
 use boarddiff_core::settings::DetectSettings;
 use boarddiff_core::write::{write_atomic, write_json};
 use std::path::{Path, PathBuf};
@@ -25,25 +27,26 @@ pub struct CompareFiles {
     /// The photos are registered already (scanner or AOI output): refine from the
     /// identity instead of matching features.
     pub registered: bool,
+    /// Other files the run reads (the mask file): never inside `out`, which a run replaces.
+    pub other_inputs: Vec<PathBuf>,
+    /// Also write a review session here, which the app and `boarddiff export` open.
+    pub save_session: Option<PathBuf>,
 }
 
 /// Decodes, compares and writes the compare folder; returns its report. A refused
 /// alignment still writes report.json, with the reason, and comes back as the error.
 pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Report> {
+    let mut inputs = vec![job.reference.as_path(), job.suspect.as_path()];
+    inputs.extend(job.other_inputs.iter().map(PathBuf::as_path));
+    // Claimed before the work, so an unwritable or busy folder is refused at once.
+    let run = RunFolder::begin(&job.out, &inputs)?;
     progress.update(Stage::Decode, 0.0);
     let mut timings = Timings::default();
     let (reference, suspect) =
         timings.time(Stage::Decode, || load_pair(&job.reference, &job.suspect))?;
-    let info = |path: &Path, img: &image::RgbImage| -> Result<ImageInfo> {
-        Ok(ImageInfo {
-            path: path.display().to_string(),
-            width: img.width(),
-            height: img.height(),
-            sha256: Some(sha256_file(path)?),
-        })
-    };
-    let reference_info = info(&job.reference, &reference.rgb)?;
-    let suspect_info = info(&job.suspect, &suspect.rgb)?;
+    let warnings: Vec<String> = colour_mismatch(&reference, &suspect).into_iter().collect();
+    let reference_info = image_info(&job.reference, &reference);
+    let suspect_info = image_info(&job.suspect, &suspect);
     let start = if job.registered {
         let (reference_size, suspect_size) = (reference.rgb.dimensions(), suspect.rgb.dimensions());
         if reference_size != suspect_size {
@@ -67,6 +70,7 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
         settings: job.settings.clone(),
         ignore_masks: job.ignore_masks.clone(),
         timings_s: timings.as_pairs(),
+        warnings: warnings.clone(),
     };
     match compare(
         reference.rgb,
@@ -86,13 +90,18 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
                 compared.regions,
                 &timings,
             );
-            write_compare_folder(Some(&cmp), &out, &job.out, |report| {
+            write_compare_folder(Some(&cmp), &out, run.path(), |report| {
                 timings
                     .0
                     .push((Stage::Export, export_start.elapsed().as_secs_f64()));
                 report.timings_s = timings.as_pairs();
             })?;
             out.timings_s = timings.as_pairs();
+            let session = job
+                .save_session
+                .as_ref()
+                .map(|path| (path, Session::of_report(&out, Some(cmp.alignment.clone()))));
+            finish_run(run, &job.out, session)?;
             Ok(out)
         }
         Err(EngineError::AlignmentRefused { reason }) => {
@@ -101,10 +110,41 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
                 Vec::new(),
                 &timings,
             );
-            write_compare_folder(None, &out, &job.out, |_| {})?;
+            write_compare_folder(None, &out, run.path(), |_| {})?;
+            let session = job
+                .save_session
+                .as_ref()
+                .map(|path| (path, Session::of_report(&out, None)));
+            finish_run(run, &job.out, session)?;
             Err(EngineError::AlignmentRefused { reason })
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Swaps the run in, with the session written inside it when its path lies in `out`,
+/// otherwise beside it once the run is in place.
+fn finish_run(run: RunFolder, out: &Path, session: Option<(&PathBuf, Session)>) -> Result<()> {
+    let Some((path, session)) = session else {
+        return run.commit();
+    };
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    match absolute(path).strip_prefix(absolute(out)) {
+        Ok(inside) => {
+            let staged = run.path().join(inside);
+            if let Some(dir) = staged.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| EngineError::Write {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+            }
+            session.save(&staged)?;
+            run.commit()
+        }
+        Err(_) => {
+            run.commit()?;
+            session.save(path)
+        }
     }
 }
 

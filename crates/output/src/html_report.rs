@@ -71,6 +71,7 @@ figcaption { font-size: 12px; color: #555; }
 .kind { color: #fff; padding: 1px 7px; border-radius: 4px; font-weight: 600; }
 .verdict { font-weight: 600; } .note { white-space: pre-wrap; background: #f7f7fa; padding: 6px; border-radius: 4px; }
 .muted { color: #666; }
+.warning { border: 2px solid #c62828; background: #fdecea; color: #7f1d1d; padding: 8px 12px; border-radius: 6px; font-weight: 600; }
 h2, h3 { break-after: avoid; page-break-after: avoid; }
 .overview-block { break-inside: avoid; page-break-inside: avoid; }
 @media print { body { margin: 0; max-width: none; } .region { border-color: #999; } .crops img { height: 150px; } .overview { max-height: 60vh; } }
@@ -104,6 +105,9 @@ pub(crate) fn html_report(cmp: &Comparison, session: &Session) -> String {
          <h1>boarddiff inspection report</h1><p class=\"muted\">Generated {}</p>\n",
         utc_timestamp(now)
     );
+    for w in &session.warnings {
+        let _ = writeln!(h, "<p class=\"warning\">Warning: {}</p>", escape(w));
+    }
     summary(&mut h, session);
     let _ = write!(
         h,

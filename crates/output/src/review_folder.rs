@@ -10,13 +10,34 @@ use crate::session::Session;
 use boarddiff_core::compare::Comparison;
 use boarddiff_core::error::{EngineError, Result};
 use boarddiff_core::report::Region;
+use boarddiff_core::run_folder::RunFolder;
 use boarddiff_core::write::{write_atomic, write_json};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// Writes every export into `dir` and returns the paths written. Each file is atomic, and
-/// report.json is written last.
+/// Writes every export into `out` as one run (see [`RunFolder`]) and returns the paths
+/// written.
 pub fn write_review_folder(
+    cmp: &Comparison,
+    session: &Session,
+    out: &Path,
+    opts: &ExportOptions,
+) -> Result<Vec<PathBuf>> {
+    let inputs = [
+        Path::new(&session.reference.path),
+        Path::new(&session.suspect.path),
+    ];
+    let run = RunFolder::begin(out, &inputs)?;
+    let staged = write_files(cmp, session, run.path(), opts)?;
+    let written = staged
+        .iter()
+        .map(|p| out.join(p.strip_prefix(run.path()).unwrap_or(p)))
+        .collect();
+    run.commit()?;
+    Ok(written)
+}
+
+fn write_files(
     cmp: &Comparison,
     session: &Session,
     dir: &Path,
@@ -28,7 +49,6 @@ pub fn write_review_folder(
             detail: e.to_string(),
         })
     };
-    mkdir(dir)?;
     let mut written = Vec::new();
     let shown = shown_regions(&session.regions, opts);
     let overview = annotated_on(cmp, &shown, opts.on, opts.max_side);

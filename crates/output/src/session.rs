@@ -3,9 +3,12 @@
 //! The GUI autosaves it; `boarddiff export --session` rebuilds every output from it.
 use boarddiff_core::align::{Alignment, PointPair};
 use boarddiff_core::error::{EngineError, Result};
-use boarddiff_core::load::{read_text, sha256_file, MAX_TEXT_FILE_BYTES};
+use boarddiff_core::load::check_image_size;
+use boarddiff_core::load::{read_text, LoadedImage, MAX_TEXT_FILE_BYTES};
 use boarddiff_core::rect::RectInReference;
-use boarddiff_core::report::{AlignmentReport, ImageInfo, Region, Report, Verdict, SCHEMA};
+use boarddiff_core::report::{
+    check_ignore_masks, AlignmentReport, ImageInfo, Region, Report, Verdict, SCHEMA,
+};
 use boarddiff_core::settings::DetectSettings;
 use boarddiff_core::write::write_json;
 use serde::{Deserialize, Serialize};
@@ -32,7 +35,15 @@ pub struct Session {
     pub ignore_masks: Vec<RectInReference>,
     #[serde(default)]
     pub regions: Vec<Region>,
+    /// Carried into every report of the session (an image that changed since review).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
+
+/// Most regions a session may hold; a detector run gives a few dozen.
+pub const MAX_REGIONS: usize = 100_000;
+const MAX_NOTE_CHARS: usize = 20_000;
+const MAX_MANUAL_POINTS: usize = 1_000;
 
 impl Session {
     pub fn load(path: &Path) -> Result<Session> {
@@ -44,12 +55,7 @@ impl Session {
         };
         let mut session: Session =
             serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        if session.schema != SESSION_SCHEMA {
-            return Err(invalid(format!(
-                "schema {} is not supported (this build reads schema {SESSION_SCHEMA})",
-                session.schema
-            )));
-        }
+        session.check().map_err(invalid)?;
         // Relative image paths are relative to the session file, so a case folder can move.
         let base = path.parent().unwrap_or(Path::new("."));
         for info in [&mut session.reference, &mut session.suspect] {
@@ -61,27 +67,139 @@ impl Session {
         Ok(session)
     }
 
+    /// Every number and list in the session within its limits, and consistent with the
+    /// image sizes it states: the one check between a session file and the engine.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.schema != SESSION_SCHEMA {
+            return Err(format!(
+                "schema {} is not supported (this build reads schema {SESSION_SCHEMA})",
+                self.schema
+            ));
+        }
+        for (role, info) in [("reference", &self.reference), ("suspect", &self.suspect)] {
+            check_image_size(info.width, info.height).map_err(|e| format!("{role}: {e}"))?;
+        }
+        let reference_size = (self.reference.width, self.reference.height);
+        let suspect_size = (self.suspect.width, self.suspect.height);
+        self.settings.check()?;
+        if let Some(a) = &self.alignment {
+            a.check(reference_size, suspect_size)
+                .map_err(|e| format!("alignment: {e}"))?;
+        }
+        if self.manual_points.len() > MAX_MANUAL_POINTS
+            || self.manual_points.iter().any(|p| {
+                !p.in_reference
+                    .iter()
+                    .chain(&p.in_suspect)
+                    .all(|v| v.is_finite())
+            })
+        {
+            return Err(format!(
+                "manual_points: at most {MAX_MANUAL_POINTS} pairs of finite coordinates"
+            ));
+        }
+        check_ignore_masks(&self.ignore_masks).map_err(|e| format!("ignore_masks: {e}"))?;
+        if self.regions.len() > MAX_REGIONS {
+            return Err(format!(
+                "{} regions, more than the limit of {MAX_REGIONS}",
+                self.regions.len()
+            ));
+        }
+        let mut ids = std::collections::HashSet::new();
+        for r in &self.regions {
+            if !ids.insert(r.id) {
+                return Err(format!("region id {} appears more than once", r.id));
+            }
+            let b = r.bbox;
+            if b.is_empty() || b.x1() > self.reference.width || b.y1() > self.reference.height {
+                return Err(format!(
+                    "region {} box {:?} is empty or lies outside the {}x{} reference",
+                    r.id,
+                    b.to_array(),
+                    self.reference.width,
+                    self.reference.height
+                ));
+            }
+            if !r.score.is_finite() || r.note.chars().count() > MAX_NOTE_CHARS {
+                return Err(format!(
+                    "region {} has a score that is not a number or a note over {MAX_NOTE_CHARS} characters",
+                    r.id
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The session of a finished compare: its images, alignment, settings and regions.
+    pub fn of_report(report: &Report, alignment: Option<Alignment>) -> Session {
+        Session {
+            schema: SESSION_SCHEMA,
+            reference: report.reference.clone(),
+            suspect: report.suspect.clone(),
+            alignment,
+            manual_points: Vec::new(),
+            settings: report.settings.clone(),
+            ignore_masks: report.ignore_masks.clone(),
+            regions: report.regions.clone(),
+            warnings: report.warnings.clone(),
+        }
+    }
+
+    /// Holds the session against the photos now on disk, decoded: their sizes must be the
+    /// ones reviewed. A changed hash is refused unless `allow_changed`; then the session
+    /// states the new hash and carries a warning that the review was of other bytes.
+    pub fn check_images(
+        &mut self,
+        reference: &LoadedImage,
+        suspect: &LoadedImage,
+        allow_changed: bool,
+    ) -> Result<()> {
+        for (role, info, image) in [
+            ("reference", &mut self.reference, reference),
+            ("suspect", &mut self.suspect, suspect),
+        ] {
+            let path = PathBuf::from(&info.path);
+            let (w, h) = image.rgb.dimensions();
+            if (w, h) != (info.width, info.height) {
+                return Err(EngineError::InvalidInput {
+                    path,
+                    what: "session image",
+                    detail: format!(
+                        "the {role} is {w}x{h} now but the session was reviewed on {}x{}; \
+                         its regions would not fit",
+                        info.width, info.height
+                    ),
+                });
+            }
+            if info.sha256.as_deref() == Some(image.sha256.as_str()) {
+                continue;
+            }
+            let was = info.sha256.clone().unwrap_or_else(|| "not recorded".into());
+            if !allow_changed {
+                return Err(EngineError::InvalidInput {
+                    path,
+                    what: "session image",
+                    detail: format!(
+                        "the {role} changed since the session was saved (SHA-256 {} now, {was} \
+                         then); review it again, or pass --allow-changed-images to export \
+                         the old review against the new file with a warning",
+                        image.sha256
+                    ),
+                });
+            }
+            self.warnings.push(format!(
+                "The {role} image {} is not the file that was reviewed: its SHA-256 is {} now, \
+                 {was} when the session was saved.",
+                info.path, image.sha256
+            ));
+            info.sha256 = Some(image.sha256.clone());
+        }
+        Ok(())
+    }
+
     /// Atomic: a failed write leaves the previous session file untouched.
     pub fn save(&self, path: &Path) -> Result<()> {
         write_json(path, self)
-    }
-
-    /// Warnings for images that are missing or whose content changed since the session
-    /// was saved.
-    pub fn changed_images(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for (role, info) in [("reference", &self.reference), ("suspect", &self.suspect)] {
-            let path = Path::new(&info.path);
-            match (sha256_file(path), &info.sha256) {
-                (Err(e), _) => out.push(format!("{role} image: {e}")),
-                (Ok(now), Some(then)) if &now != then => out.push(format!(
-                    "{role} image {} changed on disk since the session was saved (SHA-256 differs)",
-                    info.path
-                )),
-                _ => {}
-            }
-        }
-        out
     }
 
     /// The session as report.json (regions carry their verdicts and notes).
@@ -95,6 +213,7 @@ impl Session {
             settings: self.settings.clone(),
             ignore_masks: self.ignore_masks.clone(),
             timings_s: Vec::new(),
+            warnings: self.warnings.clone(),
         }
     }
 
@@ -106,14 +225,16 @@ impl Session {
     }
 }
 
-pub fn image_info(path: &Path, (width, height): (u32, u32)) -> Result<ImageInfo> {
+/// What a report says of a photo: its path, its size and the hash of the bytes that were
+/// decoded.
+pub fn image_info(path: &Path, image: &LoadedImage) -> ImageInfo {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    Ok(ImageInfo {
+    ImageInfo {
         path: absolute.display().to_string(),
-        width,
-        height,
-        sha256: Some(sha256_file(path)?),
-    })
+        width: image.rgb.width(),
+        height: image.rgb.height(),
+        sha256: Some(image.sha256.clone()),
+    }
 }
 
 /// After a re-threshold, each new region that overlaps an old one (IoU >= 0.3, best match
@@ -169,37 +290,54 @@ mod tests {
     }
 
     #[test]
-    fn session_round_trips_and_rejects_garbage() {
-        let dir = std::env::temp_dir().join(format!("bd-session-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let img = dir.join("r.bin");
-        std::fs::write(&img, b"pixels").unwrap();
-        let info = image_info(&img, (10, 10)).unwrap();
+    fn session_round_trips_and_holds_its_images_to_their_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("r.png");
+        let write_png = |shade: u8| {
+            image::RgbImage::from_pixel(80, 70, image::Rgb([shade, 90, 40]))
+                .save(&img)
+                .unwrap()
+        };
+        write_png(10);
+        let loaded = boarddiff_core::load::load_rgb(&img).unwrap();
+        let info = image_info(&img, &loaded);
         let mut region = Region::new(1, r([1, 2, 3, 4]), RegionKind::Added, 0.5, 12);
         region.note = "check".into();
         let session = Session {
             schema: SESSION_SCHEMA,
             reference: info.clone(),
             suspect: info,
-            alignment: Some(Alignment::identity(10, 10)),
+            alignment: Some(Alignment::identity(80, 70)),
             manual_points: vec![],
             settings: DetectSettings::default(),
             ignore_masks: vec![r([0, 0, 5, 5])],
             regions: vec![region],
+            warnings: vec![],
         };
-        let path = dir.join("s.boarddiff");
+        let path = dir.path().join("s.boarddiff");
         session.save(&path).unwrap();
-        let back = Session::load(&path).unwrap();
+        let mut back = Session::load(&path).unwrap();
         assert_eq!(back, session);
-        assert!(back.changed_images().is_empty());
-        std::fs::write(&img, b"other pixels").unwrap();
-        assert_eq!(back.changed_images().len(), 2);
+        back.check_images(&loaded, &loaded, false).unwrap();
+        assert!(back.warnings.is_empty());
+
+        write_png(200);
+        let changed = boarddiff_core::load::load_rgb(&img).unwrap();
+        let err = back.check_images(&changed, &changed, false).unwrap_err();
+        assert!(err.to_string().contains("changed since"), "{err}");
+        back.check_images(&changed, &changed, true).unwrap();
+        assert_eq!(
+            back.reference.sha256.as_deref(),
+            Some(changed.sha256.as_str())
+        );
+        assert_eq!(back.warnings.len(), 2);
+        assert!(back.report().warnings[0].contains("not the file that was reviewed"));
+
         std::fs::write(&path, b"{ not json").unwrap();
         let err = Session::load(&path).unwrap_err().to_string();
         assert!(
             err.contains("s.boarddiff") && err.contains("session"),
             "{err}"
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

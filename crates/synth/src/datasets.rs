@@ -107,6 +107,12 @@ fn list_own(path: &Path) -> Vec<CaseRef> {
         .collect()
 }
 
+/// A relative path of plain names: it cannot leave the folder it is joined to.
+fn stays_inside(path: &Path) -> bool {
+    path.components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 pub fn list_cases(path: &Path, layout: Layout) -> Result<Vec<CaseRef>> {
     let cases = match layout {
         Layout::Cases => list_own(path),
@@ -116,20 +122,37 @@ pub fn list_cases(path: &Path, layout: Layout) -> Result<Vec<CaseRef>> {
             } else {
                 path.join("PCBData")
             };
-            let list = read_text(&base.join("pairs.txt"), MAX_TEXT_FILE_BYTES)?;
-            list.lines()
-                .filter_map(|line| {
-                    let mut parts = line.split_whitespace();
-                    let (img, ann) = (parts.next()?, parts.next()?);
-                    let stem = img.trim_end_matches(".jpg");
-                    Some(CaseRef {
-                        name: stem.to_string(),
-                        reference: base.join(format!("{stem}_temp.jpg")),
-                        test: base.join(format!("{stem}_test.jpg")),
-                        truth: TruthFile::DeepPcb(base.join(ann)),
-                    })
-                })
-                .collect()
+            let list_path = base.join("pairs.txt");
+            let list = read_text(&list_path, MAX_TEXT_FILE_BYTES)?;
+            let mut cases = Vec::new();
+            for (n, line) in list.lines().enumerate() {
+                let mut parts = line.split_whitespace();
+                let (Some(img), Some(ann)) = (parts.next(), parts.next()) else {
+                    continue;
+                };
+                // The list names files inside the dataset: `../` or an absolute path
+                // would let a downloaded dataset read any file on the machine.
+                for named in [img, ann] {
+                    if !stays_inside(Path::new(named)) {
+                        return Err(EngineError::InvalidInput {
+                            path: list_path.clone(),
+                            what: "DeepPCB pair list",
+                            detail: format!(
+                                "line {}: {named:?} is not a path inside the dataset folder",
+                                n + 1
+                            ),
+                        });
+                    }
+                }
+                let stem = img.trim_end_matches(".jpg");
+                cases.push(CaseRef {
+                    name: stem.to_string(),
+                    reference: base.join(format!("{stem}_temp.jpg")),
+                    test: base.join(format!("{stem}_test.jpg")),
+                    truth: TruthFile::DeepPcb(base.join(ann)),
+                });
+            }
+            cases
         }
         Layout::Voc => sorted_dir(&path.join("images"))
             .into_iter()

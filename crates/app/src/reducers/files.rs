@@ -4,7 +4,9 @@ use crate::actions::{Action, FileAction, Role};
 use crate::prefs::Recent;
 use crate::worker::Job;
 use crate::BoardDiffApp;
+use boarddiff_core::run_folder::RunFolder;
 use boarddiff_output::session::SESSION_EXTENSION;
+use std::path::Path;
 
 impl BoardDiffApp {
     pub(super) fn apply_file(&mut self, ctx: &egui::Context, action: FileAction) {
@@ -89,6 +91,10 @@ impl BoardDiffApp {
                     self.error("Nothing to export: open a reference and a suspect first.");
                     return;
                 };
+                let stem = Path::new(&doc.session.suspect.path)
+                    .file_stem()
+                    .map_or_else(|| "suspect".into(), |s| s.to_string_lossy().into_owned());
+                let dir = RunFolder::target_in(&dir, &format!("boarddiff-{stem}"));
                 let job = Job::Export {
                     cmp: doc.cmp.clone(),
                     session: doc.session.clone(),

@@ -83,6 +83,35 @@ impl ResidualField {
         })
     }
 
+    /// A field from a file: a grid of at least 2x2 nodes with one finite offset each, no
+    /// larger than fitting makes them.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let bad = |what: &str| Err(format!("the residual field {what}"));
+        if self.cols < 2 || self.rows < 2 || self.cols > 1000 || self.rows > 1000 {
+            return bad("needs between 2x2 and 1000x1000 nodes");
+        }
+        if self.offsets.len() != self.cols * self.rows {
+            return bad("has a different number of offsets than nodes");
+        }
+        if !(self.cell_w.is_finite() && self.cell_h.is_finite())
+            || self.cell_w < 1.0
+            || self.cell_h < 1.0
+        {
+            return bad("has a node spacing that is not a number of at least 1 px");
+        }
+        let limit = MAX_FIELD_PX as f32 * 1.001;
+        if self
+            .offsets
+            .iter()
+            .any(|o| !(o[0].is_finite() && o[1].is_finite()) || o[0].hypot(o[1]) > limit)
+        {
+            return bad(&format!(
+                "has an offset that is not a number up to {MAX_FIELD_PX} px"
+            ));
+        }
+        Ok(())
+    }
+
     #[inline]
     pub(crate) fn offset_at(&self, pos_in_reference: [f64; 2]) -> [f64; 2] {
         let gx = (pos_in_reference[0] / self.cell_w).clamp(0.0, (self.cols - 1) as f64);

@@ -59,6 +59,67 @@ impl Alignment {
         }
     }
 
+    /// Whether this mapping can be used between photos of these sizes: finite, not
+    /// singular, never folding the reference through infinity, at a plausible scale, and
+    /// mapping a useful share of the reference into the suspect. A session file or a
+    /// manual fit can carry anything, and a degenerate mapping would otherwise compare
+    /// one grey smear and call it "ok".
+    pub fn check(&self, reference: (u32, u32), suspect: (u32, u32)) -> Result<(), String> {
+        let h = &self.suspect_from_reference;
+        if !h.is_finite() {
+            return Err("the homography holds a value that is not a finite number".into());
+        }
+        let singular = || Err("the homography is singular (it maps the board onto a line)".into());
+        let det = h.0.determinant();
+        if !det.is_finite() {
+            return Err("the homography overflows (its entries are too large)".into());
+        }
+        let m22 = h.0[(2, 2)];
+        if det == 0.0 || m22 == 0.0 {
+            return singular();
+        }
+        let normalized = (h.0 / m22).determinant();
+        if !normalized.is_finite() || normalized.abs() < 1e-9 {
+            return singular();
+        }
+        let (w, ht) = (reference.0 as f64 - 1.0, reference.1 as f64 - 1.0);
+        let m = &h.0;
+        for p in [
+            [0.0, 0.0],
+            [w, 0.0],
+            [0.0, ht],
+            [w, ht],
+            [w / 2.0, ht / 2.0],
+        ] {
+            let denominator = m[(2, 0)] * p[0] + m[(2, 1)] * p[1] + m[(2, 2)];
+            let q = h.apply(p);
+            if !(denominator.is_finite() && q[0].is_finite() && q[1].is_finite()) {
+                return Err("the homography overflows on the reference's corners".into());
+            }
+            if denominator * m[(2, 2)].signum() <= 0.0 || m[(2, 2)] == 0.0 {
+                return Err("the homography folds the reference through infinity".into());
+            }
+        }
+        let scale = h.local_scale([w / 2.0, ht / 2.0]);
+        if !(MIN_MAPPED_SCALE..=1.0 / MIN_MAPPED_SCALE).contains(&scale) {
+            return Err(format!(
+                "the homography scales the reference by {scale:.3}, outside {MIN_MAPPED_SCALE}-{}",
+                1.0 / MIN_MAPPED_SCALE
+            ));
+        }
+        let overlap = overlap_fraction(h, reference, suspect);
+        if overlap < MIN_CHECKED_OVERLAP {
+            return Err(format!(
+                "the homography maps only {:.1}% of the reference into the suspect",
+                overlap * 100.0
+            ));
+        }
+        if let Some(field) = &self.field {
+            field.check()?;
+        }
+        Ok(())
+    }
+
     #[inline]
     pub fn map(&self, pos_in_reference: [f64; 2]) -> [f64; 2] {
         map_with(
@@ -69,6 +130,12 @@ impl Alignment {
     }
 }
 
+/// A suspect photo at a tenth of the reference's scale, or ten times it, is still a
+/// photo of the board; beyond that a mapping is a mistake.
+const MIN_MAPPED_SCALE: f64 = 0.1;
+/// Share of the reference a checked mapping must put inside the suspect. Lower than
+/// automatic alignment demands, since a reviewer may align a close-up by hand.
+const MIN_CHECKED_OVERLAP: f64 = 0.05;
 const MIN_INLIERS: usize = 20;
 const MIN_PATCH_AGREEMENT: f64 = 0.3;
 const MIN_OVERLAP: f64 = 0.25;
