@@ -85,6 +85,7 @@ fn main() -> anyhow::Result<()> {
                 registered: false,
                 other_inputs: Vec::new(),
                 save_session: None,
+                dump_score_map: None,
             },
             &NoProgress,
         )?;

@@ -10,6 +10,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     boarddiff_core::memory::tune_allocator();
+    // Graphics and windowing errors (wgpu, winit, eframe) reach the user: errors always,
+    // more with RUST_LOG=warn, info or debug.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
     let args = cli::Args::parse();
     let Some(command) = args.command.or_else(default_command) else {
         eprintln!(
@@ -26,6 +29,20 @@ fn main() -> ExitCode {
         Command::Eval(e) => cli::eval(&e),
         Command::Samples => cli::compare_samples(),
         Command::Synth(s) => cli::synth(&s).map(|_| 0),
+        Command::Completions { shell } => {
+            let mut cmd = <cli::Args as clap::CommandFactory>::command();
+            clap_complete::generate(
+                clap_complete::Shell::from(shell),
+                &mut cmd,
+                "boarddiff",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        Command::Man => clap_mangen::Man::new(<cli::Args as clap::CommandFactory>::command())
+            .render(&mut std::io::stdout())
+            .map(|()| 0)
+            .map_err(Into::into),
     };
     match result.context("boarddiff") {
         Ok(code) => ExitCode::from(code),

@@ -35,9 +35,10 @@ fn export_rebuilds_a_session_and_rejects_a_bad_one() {
         "--on",
         "suspect",
         "--format",
-        "jpeg",
+        "jpg",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A region confirmed as an implant fails the gate.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     for f in [
         "annotated.jpg",
         "crop_sheet.jpg",
@@ -56,6 +57,21 @@ fn export_rebuilds_a_session_and_rejects_a_bad_one() {
     assert!(
         html.contains("confirmed implant") && html.contains("Regions marked benign are not drawn")
     );
+
+    // All benign: the gate passes.
+    let mut all_benign = Session::load(&path).unwrap();
+    for r in &mut all_benign.regions {
+        r.verdict = Verdict::Benign;
+    }
+    all_benign.save(&path).unwrap();
+    let o = run(&[
+        "export",
+        "--session",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
     std::fs::write(&path, "{\"schema\": 1, \"reference\": 3}").unwrap();
     let o = run(&[

@@ -130,6 +130,15 @@ fn clicking_a_region_centres_and_zooms_the_view() {
     h.key_press(Key::P);
     h.run_steps(2);
     assert_eq!(h.state().viewer_state().selected, Some(region.id));
+    // F1 opens the Help window with every key; F1 again closes it.
+    h.key_press(Key::F1);
+    h.run_steps(2);
+    assert!(h.state().viewer_state().help_open);
+    h.get_by_label("mark the selected region confirmed implant");
+    h.get_by_label("Heatmap view");
+    h.key_press(Key::F1);
+    h.run_steps(2);
+    assert!(!h.state().viewer_state().help_open);
 }
 
 #[test]

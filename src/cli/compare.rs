@@ -25,11 +25,15 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
         registered: args.registered,
         other_inputs: args.mask.iter().cloned().collect(),
         save_session: args.save_session.clone(),
+        dump_score_map: args.dump_score_map.clone(),
     };
     let outcome = compare_files(&job, &bar);
     bar.finish();
     match outcome {
         Ok(report) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
             eprintln!(
                 "{} region(s); alignment rms {:.2} px, {} inliers, overlap {:.0}%; wrote {}",
                 report.regions.len(),
@@ -49,7 +53,7 @@ pub fn compare(args: &CompareArgs) -> Result<u8> {
 
 /// `boarddiff samples`: the bundled pair, compared headless into ./boarddiff-out.
 pub fn compare_samples() -> Result<u8> {
-    let dir = samples_dir();
+    let dir = samples_dir()?;
     let args = CompareArgs {
         reference: dir.join("reference.jpg"),
         suspect: dir.join("suspect.jpg"),
@@ -61,7 +65,9 @@ pub fn compare_samples() -> Result<u8> {
         },
         registered: false,
         quiet: false,
+        json: false,
         save_session: None,
+        dump_score_map: None,
     };
     eprintln!(
         "comparing the bundled sample boards in {} -> {}",

@@ -124,18 +124,20 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
         cases: &'a [CaseResult],
         unreadable: &'a [Unreadable],
     }
-    write_json(
-        &args.json,
-        &Out {
-            path: args.path.display().to_string(),
-            layout: format!("{layout:?}"),
-            warp: args.warp,
-            summary: &summary,
-            cases: &results,
-            unreadable: &unreadable,
-        },
-    )?;
-    eprintln!("wrote {}", args.json.display());
+    if let Some(json) = &args.json {
+        write_json(
+            json,
+            &Out {
+                path: args.path.display().to_string(),
+                layout: format!("{layout:?}"),
+                warp: args.warp,
+                summary: &summary,
+                cases: &results,
+                unreadable: &unreadable,
+            },
+        )?;
+        eprintln!("wrote {}", json.display());
+    }
     if unreadable.is_empty() {
         Ok(0)
     } else {

@@ -1,25 +1,16 @@
 //! `boarddiff export`: every output of a saved session, rebuilt without a window.
 use super::ExportArgs;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use boarddiff_core::compare::{compare, Start};
 use boarddiff_core::load::{colour_mismatch, load_pair};
 use boarddiff_core::progress::NoProgress;
-use boarddiff_output::export_options::{ExportOptions, ImageFormat, ImageOn};
+use boarddiff_core::report::Verdict;
+use boarddiff_output::export_options::ExportOptions;
 use boarddiff_output::review_folder::write_review_folder;
 use boarddiff_output::session::Session;
 use std::path::Path;
 
 pub fn export(args: &ExportArgs) -> Result<u8> {
-    let on = match args.on.to_ascii_lowercase().as_str() {
-        "reference" => ImageOn::Reference,
-        "suspect" => ImageOn::Suspect,
-        other => bail!("--on {other:?}: use reference or suspect"),
-    };
-    let format = match args.format.to_ascii_lowercase().as_str() {
-        "png" => ImageFormat::Png,
-        "jpg" | "jpeg" => ImageFormat::Jpeg,
-        other => bail!("--format {other:?}: use png or jpeg"),
-    };
     let mut session = Session::load(&args.session)?;
     let alignment = session.alignment.clone().with_context(|| {
         format!(
@@ -53,8 +44,8 @@ pub fn export(args: &ExportArgs) -> Result<u8> {
     )?
     .comparison;
     let options = ExportOptions {
-        on,
-        format,
+        on: args.on.into(),
+        format: args.format.into(),
         include_benign: args.include_benign,
         ..ExportOptions::default()
     };
@@ -66,5 +57,14 @@ pub fn export(args: &ExportArgs) -> Result<u8> {
         session.regions.len(),
         session.reviewed_count()
     );
-    Ok(0)
+    // A gate: a reviewed session with a finding a person called bad fails the ticket.
+    let flagged = session
+        .regions
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Suspicious | Verdict::ConfirmedImplant))
+        .count();
+    if flagged > 0 {
+        eprintln!("{flagged} region(s) marked suspicious or confirmed implant");
+    }
+    Ok(u8::from(flagged > 0))
 }

@@ -1,7 +1,6 @@
 //! `boarddiff gui`: the review app.
 use super::{samples_dir, GuiArgs};
 use anyhow::{Context, Result};
-use boarddiff_app::prefs::ViewMode;
 use boarddiff_app::{AppConfig, Launch};
 
 /// Opens the review app; blocks until its window closes.
@@ -14,19 +13,14 @@ pub fn gui(args: &GuiArgs) -> Result<u8> {
         },
         (_, _, Some(session)) => Launch::Session(session.clone()),
         _ => {
-            let dir = samples_dir();
+            let dir = samples_dir()?;
             Launch::Pair {
                 reference: dir.join("reference.jpg"),
                 suspect: dir.join("suspect.jpg"),
             }
         }
     };
-    let mode = match &args.mode {
-        Some(m) => Some(ViewMode::parse(m).with_context(|| {
-            format!("--mode {m:?}: use side-by-side, overlay, blink, swipe or heatmap")
-        })?),
-        None => None,
-    };
+    let mode = args.mode.map(Into::into);
     let (w, h) = args
         .window
         .split_once(['x', 'X'])

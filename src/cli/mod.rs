@@ -1,6 +1,7 @@
 //! The command line: argument types, and the commands behind them in one module each.
 //! Each command calls the core, output and synth crates; errors are turned into messages
 //! and exit codes once, in `main`.
+mod choices;
 mod compare;
 mod eval;
 mod export;
@@ -20,14 +21,26 @@ use anyhow::Result;
 use boarddiff_core::settings::{
     check_range, DetectSettings, BOARD_WIDTH_MM_RANGE, PX_PER_MM_RANGE,
 };
+#[cfg(feature = "gui")]
+use choices::Mode;
+pub use choices::Shell;
+use choices::{Difficulty, Format, Kind, On, Variation};
 use clap::{Args as ClapArgs, Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "boarddiff",
     version,
-    about = "Golden-board inspection: find added, removed or altered components between a reference and a suspect board photo"
+    about = "Golden-board inspection: find added, removed or altered components between a reference and a suspect board photo",
+    after_help = "Examples:
+  boarddiff                                   the review app on the bundled sample boards
+  boarddiff compare --reference good.jpg --suspect board7.jpg --out board7
+  boarddiff gui --session board7.boarddiff    review a saved session
+  boarddiff export --session board7.boarddiff --out board7-report
+
+Exit codes: 0 nothing found, 1 regions found (export: a region marked suspicious or
+confirmed implant), 2 error."
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -50,14 +63,32 @@ pub enum Command {
     /// Generate synthetic boards and test cases.
     #[command(subcommand)]
     Synth(SynthCommand),
+    /// Print a shell completion script: `boarddiff completions bash > ~/.local/share/bash-completion/completions/boarddiff`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff): `boarddiff man > boarddiff.1; man ./boarddiff.1`.
+    Man,
 }
 
 #[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  boarddiff compare --reference good.jpg --suspect board7.jpg --out board7
+  boarddiff compare --reference good.jpg --suspect board7.jpg --out board7 \\
+      --mask sticker.json --px-per-mm 38 --save-session board7.boarddiff
+  boarddiff compare --reference a.png --suspect b.png --out ab --registered --json > ab.json
+
+Exit codes: 0 no regions, 1 regions found, 2 error (unreadable photo, alignment refused).")]
 pub struct CompareArgs {
+    /// The known-good board's photo.
     #[arg(long)]
     pub reference: PathBuf,
+    /// The photo of the board under inspection.
     #[arg(long)]
     pub suspect: PathBuf,
+    /// Folder for report.json, annotated.png and regions/; replaced whole by each run.
     #[arg(long)]
     pub out: PathBuf,
     /// JSON file with rectangles to ignore: {"rects": [[x, y, w, h], ...]} in reference pixels.
@@ -72,16 +103,29 @@ pub struct CompareArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Also print report.json on standard output.
+    #[arg(long)]
+    pub json: bool,
     /// Also write a review session (`.boarddiff`) that the app and `boarddiff export` open.
     #[arg(long, value_name = "FILE")]
     pub save_session: Option<PathBuf>,
+    /// Also write the score map (noise sigmas per working pixel, float32, rows x columns)
+    /// as a numpy .npy file: `numpy.load(F)`.
+    #[arg(long, value_name = "F.npy")]
+    pub dump_score_map: Option<PathBuf>,
 }
 
 #[cfg(feature = "gui")]
 #[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  boarddiff gui --reference good.jpg --suspect board7.jpg
+  boarddiff gui --session board7.boarddiff --mode blink --select 2
+  boarddiff gui --quiz class/case3")]
 pub struct GuiArgs {
+    /// The known-good board's photo (with --suspect).
     #[arg(long, requires = "suspect", conflicts_with = "session")]
     pub reference: Option<PathBuf>,
+    /// The photo of the board under inspection (with --reference).
     #[arg(long, requires = "reference")]
     pub suspect: Option<PathBuf>,
     /// A saved `.boarddiff` session.
@@ -93,9 +137,9 @@ pub struct GuiArgs {
     /// Render once after loading, save the window to this PNG and exit.
     #[arg(long)]
     pub screenshot: Option<PathBuf>,
-    /// Start in this view: side-by-side, overlay, blink, swipe or heatmap.
-    #[arg(long)]
-    pub mode: Option<String>,
+    /// Start in this view.
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
     /// Select (and zoom to) this region number after loading.
     #[arg(long)]
     pub select: Option<u32>,
@@ -111,17 +155,25 @@ pub struct GuiArgs {
 }
 
 #[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  boarddiff export --session board7.boarddiff --out board7-report
+  boarddiff export --session board7.boarddiff --out r --on suspect --format jpeg
+
+Exit codes: 0 no region marked suspicious or confirmed implant, 1 at least one is (a gate
+for a ticket or a CI job), 2 error (including photos changed since review).")]
 pub struct ExportArgs {
+    /// The reviewed session.
     #[arg(long)]
     pub session: PathBuf,
+    /// Folder for the report; replaced whole by each export.
     #[arg(long)]
     pub out: PathBuf,
-    /// Draw the annotated image on the reference or the suspect.
-    #[arg(long, default_value = "reference")]
-    pub on: String,
-    /// png or jpeg.
-    #[arg(long, default_value = "png")]
-    pub format: String,
+    /// Draw the annotated image on this photo.
+    #[arg(long, value_enum, default_value_t = On::Reference)]
+    pub on: On,
+    /// Format of the annotated image and crop sheet.
+    #[arg(long, value_enum, default_value_t = Format::Png)]
+    pub format: Format,
     /// Also draw regions marked benign.
     #[arg(long)]
     pub include_benign: bool,
@@ -132,12 +184,18 @@ pub struct ExportArgs {
 }
 
 #[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  boarddiff eval held-out/                         folders from `synth pair`
+  boarddiff eval DeepPCB/PCBData --json deeppcb.json
+  boarddiff eval PCB_DATASET --warp 7              PKU photos, warped by a known homography
+
+Exit code 2 when a case could not be read; it is listed and not scored.")]
 pub struct EvalArgs {
     /// A case folder, a folder of case folders, a DeepPCB root or a PKU/VOC root.
     pub path: PathBuf,
     /// Warp registered test images by a random known homography plus light changes, so
     /// that aligned datasets exercise alignment too.
-    #[arg(long)]
+    #[arg(long, value_name = "SEED")]
     pub warp: Option<u64>,
     /// Evaluate at most this many cases.
     #[arg(long)]
@@ -145,9 +203,9 @@ pub struct EvalArgs {
     /// Align registered pairs too, instead of comparing them as registered.
     #[arg(long, conflicts_with = "warp")]
     pub realign: bool,
-    /// Where to write the JSON results.
-    #[arg(long, default_value = "boarddiff-eval.json")]
-    pub json: PathBuf,
+    /// Also write the results, per case and in summary, as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     #[command(flatten)]
     pub detect: DetectArgs,
 }
@@ -156,22 +214,23 @@ pub struct EvalArgs {
 /// use; the rest let an engineer tune the detector on a dataset with `eval`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct DetectArgs {
-    /// Higher finds fainter changes (default 1.0).
+    /// Higher finds fainter changes (0.05-20).
     #[arg(long, default_value_t = 1.0)]
     pub sensitivity: f64,
-    /// Neighbourhood (working px) in which a pixel may find its match in the other photo.
+    /// Neighbourhood (working px, 0-8) in which a pixel may find its match in the other photo.
     #[arg(long)]
     pub tolerance_px: Option<usize>,
-    /// How far (working px) a part may have moved and still count as the same part;
+    /// How far (working px, 0-8) a part may have moved and still count as the same part;
     /// 0 turns the placement-jitter check off.
     #[arg(long)]
     pub jitter_px: Option<usize>,
-    /// Smallest region kept, in reference pixels.
+    /// Smallest region kept, in reference pixels (default: 0.25 mm² at the board's scale).
     #[arg(long)]
     pub min_area_px: Option<u64>,
-    /// Hysteresis seed and grow thresholds, in noise sigmas.
+    /// Hysteresis seed threshold, in noise sigmas.
     #[arg(long)]
     pub seed_sigma: Option<f64>,
+    /// Hysteresis grow threshold, in noise sigmas (at most the seed threshold).
     #[arg(long)]
     pub grow_sigma: Option<f64>,
     /// Scale of the reference photo in px per mm, when known (a ruler in the shot, the
@@ -207,31 +266,40 @@ impl DetectArgs {
 pub enum SynthCommand {
     /// Render a procedural board photo.
     Board {
+        /// Random seed: the same seed gives the same board.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// WIDTHxHEIGHT, e.g. 6000x4000.
         #[arg(long, default_value = "6000x4000")]
         size: String,
+        /// The JPEG file to write.
         #[arg(long)]
         out: PathBuf,
     },
     /// Plant implants in a real board photo and re-photograph it: writes suspect.jpg,
     /// truth.json and a copy of the reference into OUT.
+    #[command(after_help = "Example:
+  boarddiff synth implant --reference our-board.jpg --out class/case1 --count 2 \\
+      --difficulty hard --kinds added,altered")]
     Implant {
+        /// The real photo to plant implants in.
         #[arg(long)]
         reference: PathBuf,
+        /// The case folder to write.
         #[arg(long)]
         out: PathBuf,
+        /// How many changes to plant (1-50).
         #[arg(long, default_value_t = 3)]
         count: usize,
+        /// Random seed: the same seed plants the same changes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// easy, medium or hard: part size and strength of the changes.
-        #[arg(long, default_value = "medium")]
-        difficulty: String,
-        /// Comma-separated: added, removed, altered.
-        #[arg(long, default_value = "added,removed,altered")]
-        kinds: String,
+        /// Part size and strength of the changes.
+        #[arg(long, value_enum, default_value_t = Difficulty::Medium)]
+        difficulty: Difficulty,
+        /// Kinds of change to plant, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',', num_args = 1.., default_value = "added,removed,altered")]
+        kinds: Vec<Kind>,
         /// How the second board differs from the first: every part placed again, the
         /// camera leaning, the light turned.
         #[arg(long, value_enum, default_value_t = Variation::Typical)]
@@ -242,14 +310,16 @@ pub enum SynthCommand {
     },
     /// Render a reference/suspect pair with planted changes and truth.json.
     Pair {
+        /// Random seed: the same seed gives the same pair.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// WIDTHxHEIGHT of both photos.
         #[arg(long, default_value = "6000x4000")]
         size: String,
-        /// Number of planted modifications (0 = a clean pair).
+        /// Number of planted modifications (0 = a clean pair, at most 50).
         #[arg(long, default_value_t = 3)]
         modifications: usize,
-        /// JPEG quality of the written photos.
+        /// JPEG quality of the written photos (1-100).
         #[arg(long, default_value_t = 90)]
         quality: u8,
         /// 0 (large parts, strong changes) to 1 (0402 parts, subtle changes).
@@ -262,31 +332,10 @@ pub enum SynthCommand {
         /// Scale of the photos in px per mm (default: a 250 mm board across the frame).
         #[arg(long, value_parser = parse_px_per_mm)]
         px_per_mm: Option<f64>,
+        /// The case folder to write.
         #[arg(long)]
         out: PathBuf,
     },
-}
-
-/// How a simulated second board differs from the first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Variation {
-    /// The same board photographed again.
-    None,
-    /// A second board from the same line: placement 0.03 mm and 0.4 deg, camera 2-4 deg
-    /// off, light turned by 30-45 deg.
-    Typical,
-    /// Placement 0.05 mm and 0.6 deg, camera 4-5 deg off, light turned by 45 deg.
-    Harsh,
-}
-
-impl From<Variation> for boarddiff_synth::variation::VariationLevel {
-    fn from(v: Variation) -> Self {
-        match v {
-            Variation::None => Self::None,
-            Variation::Typical => Self::Typical,
-            Variation::Harsh => Self::Harsh,
-        }
-    }
 }
 
 /// A photo's scale, px per mm, within the limits settings are checked against.
@@ -306,12 +355,69 @@ fn parse_in(name: &str, text: &str, range: (f64, f64)) -> Result<f64, String> {
     check_range(name, v, range)
 }
 
-/// The bundled sample pair: in the working directory, or beside the source tree the
-/// binary was built from.
-pub fn samples_dir() -> PathBuf {
-    let here = PathBuf::from("sample_boards");
-    if here.join("reference.jpg").exists() {
-        return here;
+/// The bundled sample pair: in the working directory, beside the binary (or in
+/// `../share/boarddiff` from it, as a package installs it), or in the source tree the
+/// binary was built from; an installed binary without them says how to get a pair.
+pub fn samples_dir() -> Result<PathBuf> {
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let mut candidates = vec![PathBuf::from("sample_boards")];
+    if let Some(bin) = beside_binary {
+        candidates.push(bin.join("sample_boards"));
+        candidates.push(bin.join("../share/boarddiff/sample_boards"));
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_boards")
+    candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_boards"));
+    let found = candidates
+        .iter()
+        .find(|d| d.join("reference.jpg").is_file() && d.join("suspect.jpg").is_file());
+    match found {
+        Some(dir) => Ok(dir.clone()),
+        None => anyhow::bail!(
+            "the bundled sample boards are not here (looked in {}). They ship in the \
+             source tree: run boarddiff from a checkout, copy its sample_boards/ beside the \
+             binary, or make a pair with `boarddiff synth pair --seed 11 --size 4000x3000 \
+             --out DIR` and open it with `boarddiff gui --reference DIR/reference.jpg \
+             --suspect DIR/suspect.jpg`",
+            candidates
+                .iter()
+                .map(|c| c.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every subcommand says what it does and every flag what it means, so `--help`,
+    /// the man page and completions are useful.
+    #[test]
+    fn every_subcommand_and_flag_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} --{id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(name.clone());
+                }
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Args::command(), "boarddiff", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+        Args::command().debug_assert();
+    }
 }

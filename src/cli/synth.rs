@@ -7,7 +7,7 @@ use boarddiff_core::report::RegionKind;
 use boarddiff_core::write::write_atomic;
 use boarddiff_output::encode::{encode_jpeg, encode_png};
 use boarddiff_synth::case_folder::{write_case_folder, CaseReference, SUSPECT_QUALITY};
-use boarddiff_synth::implant::{simulate, Difficulty, ImplantSpec};
+use boarddiff_synth::implant::{simulate, ImplantSpec};
 
 fn parse_size(size: &str) -> Result<(u32, u32)> {
     let (w, h) = size
@@ -54,21 +54,10 @@ pub fn synth(cmd: &SynthCommand) -> Result<()> {
             variation,
             px_per_mm,
         } => {
-            let difficulty = Difficulty::parse(difficulty).with_context(|| {
-                format!("--difficulty {difficulty:?}: use easy, medium or hard")
-            })?;
-            let kinds = kinds
-                .split(',')
-                .filter(|k| !k.trim().is_empty())
-                .map(|k| {
-                    RegionKind::parse(k).with_context(|| {
-                        format!("--kinds: {k:?} is not one of added, removed, altered")
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            if kinds.is_empty() {
-                bail!("--kinds names no kind: give one or more of added, removed, altered");
-            }
+            let difficulty = (*difficulty).into();
+            let mut kinds: Vec<RegionKind> = kinds.iter().map(|&k| k.into()).collect();
+            kinds.sort();
+            kinds.dedup();
             if *count == 0 || *count > MAX_MODIFICATIONS {
                 bail!("--count must be from 1 to {MAX_MODIFICATIONS}, got {count}");
             }

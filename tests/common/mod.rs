@@ -21,6 +21,15 @@ pub fn write_case(dir: &Path, spec: &CaseSpec) -> Case {
     case
 }
 
+/// The binary with `args`, in the working directory `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_boarddiff"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
 pub fn run(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_boarddiff"))
         .args(args)

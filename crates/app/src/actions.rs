@@ -76,6 +76,7 @@ pub enum ViewAction {
     SetSwipe(f32),
     SetTool(Tool),
     ToggleRawSuspect,
+    ToggleHelp,
     /// What the frame layout measured: the size of one image pane, where the panes are,
     /// and the cursor in reference pixels.
     Measured {

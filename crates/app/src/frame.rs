@@ -88,7 +88,32 @@ pub(crate) fn frame_ui(ui: &mut egui::Ui, m: &FrameModel, tiles: &mut TileCache)
         dropped_files(ui.ctx(), central, &mut actions);
         central_ui(ui, m, tiles, &mut actions);
     });
+    if m.viewer.help_open {
+        help_ui(ui.ctx(), &mut actions);
+    }
     actions
+}
+
+/// The Help window: every key the app answers to.
+fn help_ui(ctx: &egui::Context, actions: &mut Actions) {
+    let mut open = true;
+    egui::Window::new("Help: keys")
+        .open(&mut open)
+        .resizable(false)
+        .collapsible(false)
+        .show(ctx, |ui| {
+            egui::Grid::new("keys").striped(true).show(ui, |ui| {
+                for (key, what) in crate::input::key_help() {
+                    ui.strong(key);
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+            ui.label(egui::RichText::new("Keys act when no text field has the keyboard.").weak());
+        });
+    if !open {
+        actions.push(ViewAction::ToggleHelp);
+    }
 }
 
 fn side_ui(ui: &mut egui::Ui, m: &FrameModel, actions: &mut Actions) {

@@ -13,6 +13,9 @@ pub(crate) fn keyboard_actions(
     viewer: &ViewerState,
 ) -> Vec<Action> {
     let mut actions = Actions::default();
+    if ctx.input(|i| i.key_pressed(Key::F1)) {
+        actions.push(ViewAction::ToggleHelp);
+    }
     if ctx.egui_wants_keyboard_input() {
         return actions.into_iter().collect();
     }
@@ -74,4 +77,39 @@ pub(crate) fn keyboard_actions(
         }
     });
     actions.into_iter().collect()
+}
+
+/// Every key [`keyboard_actions`] answers to, as the Help window lists it. Kept beside
+/// it: a key added there is added here.
+pub(crate) fn key_help() -> Vec<(String, String)> {
+    let mut keys: Vec<(String, String)> = vec![
+        ("F1".into(), "this help".into()),
+        ("Arrow keys".into(), "pan".into()),
+        ("Mouse wheel, drag".into(), "zoom at the cursor, pan".into()),
+        ("F".into(), "fit the board to the window".into()),
+        ("0".into(), "actual size (1:1)".into()),
+        (
+            "N / P".into(),
+            "next / previous region in the list's order".into(),
+        ),
+        (
+            "Space".into(),
+            "flip reference and suspect (blink view)".into(),
+        ),
+        ("L".into(), "loupe on / off".into()),
+        (
+            "M".into(),
+            "mask tool: drag a rectangle the detector ignores".into(),
+        ),
+    ];
+    for m in ViewMode::ALL {
+        keys.push((format!("{:?}", m.key()), format!("{} view", m.label())));
+    }
+    for (n, v) in Verdict::ALL.iter().enumerate() {
+        keys.push((
+            format!("{}", n + 1),
+            format!("mark the selected region {}", v.label()),
+        ));
+    }
+    keys
 }

@@ -71,6 +71,13 @@ pub(crate) fn toolbar_ui(
         {
             actions.push(FileAction::PickSessionSaveAs);
         }
+        if ui
+            .selectable_label(viewer.help_open, "Help")
+            .on_hover_text("Every key (F1)")
+            .clicked()
+        {
+            actions.push(ViewAction::ToggleHelp);
+        }
         ui.separator();
         let mut view = prefs.view.clone();
         for m in ViewMode::ALL {

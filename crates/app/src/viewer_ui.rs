@@ -21,12 +21,15 @@ pub struct ViewerState {
     pub(crate) swipe: f32,
     pub(crate) tool: Tool,
     pub selected: Option<u32>,
+    /// The Help window with every key is open.
+    pub help_open: bool,
 }
 
 impl Default for ViewerState {
     fn default() -> Self {
         Self {
             blink_shows_suspect: false,
+            help_open: false,
             last_blink_flip: 0.0,
             swipe: 0.5,
             tool: Tool::Pan,

@@ -4,23 +4,42 @@
 //! Scores are in units of the image noise, so thresholds mean the same on every pair.
 use crate::simd::wide_fn;
 use image::{GrayImage, RgbImage};
+use ndarray::Array2;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Per-pixel change score at the working resolution, in noise-sigma units.
+/// Per-pixel change score at the working resolution, in noise-sigma units: rows by
+/// columns, as numpy reads it from `compare --dump-score-map`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScoreMap {
     pub width: u32,
     pub height: u32,
     #[serde(skip)]
-    pub data: Vec<f32>,
+    pub data: Array2<f32>,
     pub noise_sigma: f32,
 }
 
 impl ScoreMap {
     #[inline]
     pub fn at(&self, x: u32, y: u32) -> f32 {
-        self.data[(y * self.width + x) as usize]
+        self.data[[y as usize, x as usize]]
+    }
+
+    /// The scores row after row.
+    pub fn values(&self) -> &[f32] {
+        self.data
+            .as_slice()
+            .expect("a score map is built in standard row-major layout")
+    }
+
+    /// The map as a numpy `.npy` file (float32, height x width).
+    pub fn to_npy(&self) -> Vec<u8> {
+        use ndarray_npy::WriteNpyExt;
+        let mut out = Vec::new();
+        self.data
+            .write_npy(&mut out)
+            .expect("writing to memory cannot fail");
+        out
     }
 }
 
@@ -71,7 +90,7 @@ pub(crate) fn score_map(
     ScoreMap {
         width: w as u32,
         height: h as u32,
-        data,
+        data: Array2::from_shape_vec((h, w), data).expect("w x h scores"),
         noise_sigma,
     }
 }
@@ -570,7 +589,7 @@ mod tests {
                     edge_tolerance: 0.08,
                 },
             );
-            assert!(map.data.iter().all(|v| *v == 0.0), "radius {radius}");
+            assert!(map.values().iter().all(|v| *v == 0.0), "radius {radius}");
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct CompareFiles {
     pub other_inputs: Vec<PathBuf>,
     /// Also write a review session here, which the app and `boarddiff export` open.
     pub save_session: Option<PathBuf>,
+    /// Also write the score map here, as a numpy `.npy` file.
+    pub dump_score_map: Option<PathBuf>,
 }
 
 /// Decodes, compares and writes the compare folder; returns its report. A refused
@@ -97,11 +99,15 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
                 report.timings_s = timings.as_pairs();
             })?;
             out.timings_s = timings.as_pairs();
-            let session = job
-                .save_session
-                .as_ref()
-                .map(|path| (path, Session::of_report(&out, Some(cmp.alignment.clone()))));
-            finish_run(run, &job.out, session)?;
+            let mut extras = Vec::new();
+            if let Some(path) = &job.save_session {
+                let session = Session::of_report(&out, Some(cmp.alignment.clone()));
+                extras.push((path, session.to_json()?));
+            }
+            if let Some(path) = &job.dump_score_map {
+                extras.push((path, cmp.score_map(job.settings.tolerance_px).to_npy()));
+            }
+            finish_run(run, &job.out, extras)?;
             Ok(out)
         }
         Err(EngineError::AlignmentRefused { reason }) => {
@@ -111,41 +117,41 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
                 &timings,
             );
             write_compare_folder(None, &out, run.path(), |_| {})?;
-            let session = job
-                .save_session
-                .as_ref()
-                .map(|path| (path, Session::of_report(&out, None)));
-            finish_run(run, &job.out, session)?;
+            let mut extras = Vec::new();
+            if let Some(path) = &job.save_session {
+                extras.push((path, Session::of_report(&out, None).to_json()?));
+            }
+            finish_run(run, &job.out, extras)?;
             Err(EngineError::AlignmentRefused { reason })
         }
         Err(e) => Err(e),
     }
 }
 
-/// Swaps the run in, with the session written inside it when its path lies in `out`,
-/// otherwise beside it once the run is in place.
-fn finish_run(run: RunFolder, out: &Path, session: Option<(&PathBuf, Session)>) -> Result<()> {
-    let Some((path, session)) = session else {
-        return run.commit();
-    };
+/// Swaps the run in, with each extra file (a session, a score map) written inside it
+/// when its path lies in `out`, otherwise beside it once the run is in place.
+fn finish_run(run: RunFolder, out: &Path, extras: Vec<(&PathBuf, Vec<u8>)>) -> Result<()> {
     let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
-    match absolute(path).strip_prefix(absolute(out)) {
-        Ok(inside) => {
-            let staged = run.path().join(inside);
-            if let Some(dir) = staged.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| EngineError::Write {
-                    path: path.clone(),
-                    detail: e.to_string(),
-                })?;
-            }
-            session.save(&staged)?;
-            run.commit()
+    let (inside, outside): (Vec<_>, Vec<_>) = extras
+        .into_iter()
+        .partition(|(path, _)| absolute(path).starts_with(absolute(out)));
+    for (path, bytes) in inside {
+        let relative = absolute(path);
+        let relative = relative.strip_prefix(absolute(out)).unwrap_or(path);
+        let staged = run.path().join(relative);
+        if let Some(dir) = staged.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| EngineError::Write {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
         }
-        Err(_) => {
-            run.commit()?;
-            session.save(path)
-        }
+        write_atomic(&staged, &bytes)?;
     }
+    run.commit()?;
+    for (path, bytes) in outside {
+        write_atomic(path, &bytes)?;
+    }
+    Ok(())
 }
 
 /// Writes report.json, annotated.png and regions/NNN.png into `dir`; without a

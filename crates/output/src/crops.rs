@@ -137,7 +137,7 @@ pub(crate) fn scale_panel(img: &RgbImage, s: f64) -> RgbImage {
 pub fn heat_image(score: &ScoreMap, full_scale: f32) -> RgbImage {
     let mut img = RgbImage::new(score.width, score.height);
     img.par_chunks_mut(3 * score.width as usize)
-        .zip(score.data.par_chunks(score.width as usize))
+        .zip(score.values().par_chunks(score.width as usize))
         .for_each(|(row, src)| {
             for (px, v) in row.chunks_exact_mut(3).zip(src) {
                 px.copy_from_slice(&heat_color(v / full_scale));

@@ -197,6 +197,14 @@ impl Session {
         Ok(())
     }
 
+    /// The session file's text.
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec_pretty(self).map_err(|e| EngineError::Write {
+            path: PathBuf::from(&self.suspect.path),
+            detail: e.to_string(),
+        })
+    }
+
     /// Atomic: a failed write leaves the previous session file untouched.
     pub fn save(&self, path: &Path) -> Result<()> {
         write_json(path, self)

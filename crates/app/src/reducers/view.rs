@@ -43,6 +43,7 @@ impl BoardDiffApp {
             }
             ViewAction::SetSwipe(x) => self.viewer.swipe = x,
             ViewAction::SetTool(t) => self.viewer.tool = t,
+            ViewAction::ToggleHelp => self.viewer.help_open = !self.viewer.help_open,
             ViewAction::ToggleRawSuspect => {
                 self.prefs.view.raw_suspect = !self.prefs.view.raw_suspect
             }

@@ -50,10 +50,11 @@ pub(crate) fn find_regions(
     let seed_t = (settings.seed_sigma / settings.sensitivity.max(0.05)) as f32;
     let grow_t = (settings.grow_sigma / settings.sensitivity.max(0.05)) as f32;
     let ignored = IgnoredPixels::new(ignore_masks, (w, h), reference_from_work);
+    let scores = map.values();
     let mut grow = vec![0u8; w * h];
     grow.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
         for (x, g) in row.iter_mut().enumerate() {
-            if map.data[y * w + x] >= grow_t && !ignored.contains(x, y) {
+            if scores[y * w + x] >= grow_t && !ignored.contains(x, y) {
                 *g = 255;
             }
         }
@@ -88,7 +89,7 @@ pub(crate) fn find_regions(
                 corners[2] = corners[2].max(x as u32);
                 corners[3] = corners[3].max(y as u32);
                 *area += 1;
-                *peak = peak.max(map.data[i]);
+                *peak = peak.max(scores[i]);
             }
         }
     }
