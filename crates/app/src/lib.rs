@@ -16,6 +16,7 @@ pub(crate) mod review_ui;
 pub(crate) mod tiles;
 pub mod view_transform;
 pub(crate) mod viewer_ui;
+pub(crate) mod widgets_ui;
 mod worker;
 
 use actions::{Action, FileAction, QuizAction};

@@ -1,7 +1,7 @@
 //! Quiz mode: the trainee marks where they think the board was changed, with detections
 //! hidden; Submit reveals the truth and the tool's regions and scores the attempt.
 use crate::actions::{Actions, QuizAction};
-use crate::panels_ui::{folder_field_ui, rect_list_ui};
+use crate::widgets_ui::{folder_field_ui, rect_list_ui};
 use boarddiff_core::rect::RectInReference;
 use boarddiff_synth::quiz::QuizScore;
 use boarddiff_synth::truth::TruthRegion;
