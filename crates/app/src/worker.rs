@@ -247,7 +247,7 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
             previous,
         } => {
             shared.update(Stage::Decode, 0.0);
-            let (r, s, warnings) = load_matched(&reference, &suspect)?;
+            let (r, s, warnings) = load_with_warnings(&reference, &suspect)?;
             let prepared = prepare(&r.rgb, &s.rgb, &settings, true);
             let alignment = align_from_points(&r.rgb, &s.rgb, &prepared, &points, shared)?;
             let previous = previous.map(|mut p| {
@@ -332,7 +332,7 @@ fn open_pair(
     shared: &Shared,
 ) -> Result<Output, EngineError> {
     shared.update(Stage::Decode, 0.0);
-    let (r, s, warnings) = load_matched(reference, suspect)?;
+    let (r, s, warnings) = load_with_warnings(reference, suspect)?;
     shared.check()?;
     shared.update(Stage::Align, 0.0);
     let prepared = prepare(&r.rgb, &s.rgb, &settings, true);
@@ -400,7 +400,7 @@ fn open_session(path: &Path, shared: &Shared) -> Result<Output, EngineError> {
         );
     };
     shared.update(Stage::Decode, 0.0);
-    let (r, s, warnings) = load_matched(&reference, &suspect)?;
+    let (r, s, warnings) = load_with_warnings(&reference, &suspect)?;
     // A photo that changed since review opens with the warning in the session, so every
     // report exported from it says so.
     let before = session.warnings.len();
@@ -423,7 +423,7 @@ fn open_session(path: &Path, shared: &Shared) -> Result<Output, EngineError> {
 }
 
 /// Both photos decoded, and the warning when one is greyscale and the other not.
-fn load_matched(
+fn load_with_warnings(
     reference: &Path,
     suspect: &Path,
 ) -> Result<(LoadedImage, LoadedImage, Vec<String>), EngineError> {

@@ -110,6 +110,20 @@ impl RunFolder {
         }
     }
 
+    /// Where a file the user asked for at `path` goes: inside the staging folder when
+    /// `path` lies in `--out` (so it is swapped in with the run), None when it lies
+    /// elsewhere and is written once the run is in place.
+    pub fn staged_path(&self, path: &Path) -> Option<PathBuf> {
+        let staging = self.staging.as_ref()?;
+        if !lies_inside(path, &self.out) {
+            return None;
+        }
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+        let relative = absolute(path);
+        let relative = relative.strip_prefix(absolute(&self.out)).ok()?;
+        Some(staging.path().join(relative))
+    }
+
     /// Swaps the complete run in for the previous one.
     pub fn commit(mut self) -> Result<()> {
         let err = |e: std::io::Error| EngineError::Write {

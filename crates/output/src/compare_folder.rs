@@ -107,7 +107,7 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
             if let Some(path) = &job.dump_score_map {
                 extras.push((path, cmp.score_map(job.settings.tolerance_px).to_npy()));
             }
-            finish_run(run, &job.out, extras)?;
+            finish_run(run, extras)?;
             Ok(out)
         }
         Err(EngineError::AlignmentRefused { reason }) => {
@@ -121,7 +121,7 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
             if let Some(path) = &job.save_session {
                 extras.push((path, Session::of_report(&out, None).to_json()?));
             }
-            finish_run(run, &job.out, extras)?;
+            finish_run(run, extras)?;
             Err(EngineError::AlignmentRefused { reason })
         }
         Err(e) => Err(e),
@@ -130,15 +130,13 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
 
 /// Swaps the run in, with each extra file (a session, a score map) written inside it
 /// when its path lies in `out`, otherwise beside it once the run is in place.
-fn finish_run(run: RunFolder, out: &Path, extras: Vec<(&PathBuf, Vec<u8>)>) -> Result<()> {
-    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
-    let (inside, outside): (Vec<_>, Vec<_>) = extras
-        .into_iter()
-        .partition(|(path, _)| absolute(path).starts_with(absolute(out)));
-    for (path, bytes) in inside {
-        let relative = absolute(path);
-        let relative = relative.strip_prefix(absolute(out)).unwrap_or(path);
-        let staged = run.path().join(relative);
+fn finish_run(run: RunFolder, extras: Vec<(&PathBuf, Vec<u8>)>) -> Result<()> {
+    let mut outside = Vec::new();
+    for (path, bytes) in extras {
+        let Some(staged) = run.staged_path(path) else {
+            outside.push((path, bytes));
+            continue;
+        };
         if let Some(dir) = staged.parent() {
             std::fs::create_dir_all(dir).map_err(|e| EngineError::Write {
                 path: path.clone(),
