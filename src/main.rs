@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     };
     let result = match command {
         Command::Compare(c) => cli::compare(&c),
+        Command::Batch(b) => cli::batch(&b),
+        Command::BatchMerge(m) => cli::batch_merge(&m),
         #[cfg(feature = "gui")]
         Command::Gui(g) => cli::gui(&g),
         Command::Export(e) => cli::export(&e),

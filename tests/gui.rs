@@ -6,6 +6,7 @@ use boarddiff_app::prefs::ViewMode;
 use boarddiff_app::{AppConfig, BoardDiffApp, Launch};
 use boarddiff_core::align::PointPair;
 use boarddiff_core::report::{RegionKind, Verdict};
+use boarddiff_output::profile::GoldenProfile;
 use boarddiff_output::session::Session;
 use boarddiff_synth::case::CaseSpec;
 use common::*;
@@ -105,6 +106,10 @@ fn opens_on_the_samples_and_lists_regions() {
     h.get_by_label(&format!("{} / {n} reviewed", 0));
     h.get_by_label_contains("#1 ");
     h.get_by_label_contains("#2 ");
+    // The detection panel's histogram counts the candidates against the thresholds.
+    h.get_by_label_contains(&format!(
+        "over the seed threshold, {n} not a part that moved"
+    ));
     assert!(h.state().messages().iter().all(|m| !m.is_error));
 }
 
@@ -308,6 +313,72 @@ fn session_round_trips_and_warns_when_an_image_changed() {
         .any(|m| m.is_error && m.text.contains("not the file that was reviewed")));
     // The warning travels with the session into every report exported from it.
     assert!(h.state().document().unwrap().session.warnings[0].contains("suspect"));
+}
+
+#[test]
+fn a_golden_profile_saved_in_the_app_opens_the_next_board_and_feeds_batch() {
+    let dir = temp_dir("gui-profile");
+    for f in ["reference.jpg", "suspect.jpg"] {
+        std::fs::copy(case_dir().join(f), dir.join(f)).unwrap();
+    }
+    let mut h = harness(config(&dir, pair(&dir)));
+    settle(&mut h);
+    apply(&mut h, ReviewAction::AddMask(rect([10, 10, 100, 50])));
+    let mut settings = h.state().document().unwrap().session.settings.clone();
+    settings.sensitivity = 1.3;
+    apply(&mut h, ReviewAction::SetDetect(settings));
+    settle(&mut h);
+    let path = dir.join("board");
+    apply(&mut h, FileAction::SaveProfileAs(path.clone()));
+    let path = path.with_extension("golden");
+    let profile = GoldenProfile::load(&path).expect("profile saved with its extension");
+    assert_eq!(profile.ignore_masks, vec![rect([10, 10, 100, 50])]);
+    assert_eq!(profile.settings.sensitivity, 1.3);
+    drop(h);
+
+    // `gui --profile` opens the next board with the masks and settings.
+    let launch = Launch::Profile {
+        profile: Box::new(profile.clone()),
+        suspect: dir.join("suspect.jpg"),
+    };
+    let mut h = harness(config(&dir, launch));
+    settle(&mut h);
+    let doc = h.state().document().expect("opens");
+    assert_eq!(doc.session.ignore_masks, profile.ignore_masks);
+    assert_eq!(doc.session.settings.sensitivity, 1.3);
+    drop(h);
+    // And `batch --profile` checks boards with them.
+    let out = dir.join("batch");
+    let suspect = dir.join("suspect.jpg");
+    let o = run(&[
+        "batch",
+        "--quiet",
+        "--profile",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        suspect.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"ignore_masks\": 1"), "{summary}");
+
+    // A reference replaced since: refused with the reason, nothing opened.
+    let mut bytes = std::fs::read(dir.join("reference.jpg")).unwrap();
+    bytes.extend_from_slice(b"trailing");
+    std::fs::write(dir.join("reference.jpg"), bytes).unwrap();
+    let launch = Launch::Profile {
+        profile: Box::new(profile),
+        suspect: dir.join("suspect.jpg"),
+    };
+    let mut h = harness(config(&dir, launch));
+    settle(&mut h);
+    assert!(h.state().document().is_none());
+    assert!(h
+        .state()
+        .messages()
+        .iter()
+        .any(|m| m.is_error && m.text.contains("changed since the profile was saved")));
 }
 
 #[test]

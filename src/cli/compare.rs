@@ -59,10 +59,7 @@ pub fn compare_samples() -> Result<u8> {
         suspect: dir.join("suspect.jpg"),
         out: PathBuf::from("boarddiff-out"),
         mask: None,
-        detect: DetectArgs {
-            sensitivity: 1.0,
-            ..DetectArgs::default()
-        },
+        detect: DetectArgs::default(),
         registered: false,
         quiet: false,
         json: false,

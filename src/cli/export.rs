@@ -25,7 +25,7 @@ pub fn export(args: &ExportArgs) -> Result<u8> {
     // The report states the hash of the bytes decoded here, and refuses to vouch for a
     // review of other bytes unless told to.
     session.check_images(&reference, &suspect, args.allow_changed_images)?;
-    if let Some(w) = colour_mismatch(&reference, &suspect) {
+    if let Some(w) = colour_mismatch(reference.grey, suspect.grey) {
         if !session.warnings.contains(&w) {
             session.warnings.push(w);
         }

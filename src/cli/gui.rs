@@ -2,6 +2,7 @@
 use super::{samples_dir, GuiArgs};
 use anyhow::{Context, Result};
 use boarddiff_app::{AppConfig, Launch};
+use boarddiff_output::profile::GoldenProfile;
 
 /// Opens the review app; blocks until its window closes.
 pub fn gui(args: &GuiArgs) -> Result<u8> {
@@ -11,6 +12,15 @@ pub fn gui(args: &GuiArgs) -> Result<u8> {
             reference: r.clone(),
             suspect: s.clone(),
         },
+        (None, Some(s), _) => match &args.profile {
+            // Loaded here, so a damaged profile is refused before a window opens.
+            Some(p) => Launch::Profile {
+                profile: Box::new(GoldenProfile::load(p)?),
+                suspect: s.clone(),
+            },
+            None => anyhow::bail!("--suspect needs --reference or --profile"),
+        },
+        (Some(_), None, _) => anyhow::bail!("--reference needs --suspect"),
         (_, _, Some(session)) => Launch::Session(session.clone()),
         _ => {
             let dir = samples_dir()?;

@@ -1,6 +1,7 @@
 //! The command line: argument types, and the commands behind them in one module each.
 //! Each command calls the core, output and synth crates; errors are turned into messages
 //! and exit codes once, in `main`.
+mod batch;
 mod choices;
 mod compare;
 mod eval;
@@ -10,6 +11,7 @@ mod gui;
 mod progress_bar;
 mod synth;
 
+pub use batch::{batch, batch_merge};
 pub use compare::{compare, compare_samples};
 pub use eval::eval;
 pub use export::export;
@@ -38,6 +40,7 @@ use std::path::{Path, PathBuf};
   boarddiff compare --reference good.jpg --suspect board7.jpg --out board7
   boarddiff gui --session board7.boarddiff    review a saved session
   boarddiff export --session board7.boarddiff --out board7-report
+  boarddiff batch --profile good.golden --out shipment12 shipment12/photos/
 
 Exit codes: 0 nothing found, 1 regions found (export: a region marked suspicious or
 confirmed implant), 2 error."
@@ -51,6 +54,10 @@ pub struct Args {
 pub enum Command {
     /// Compare a suspect photo against a reference photo and write a report.
     Compare(CompareArgs),
+    /// Compare many suspect photos against one golden board, into one folder with a summary.
+    Batch(BatchArgs),
+    /// Merge the folders of `batch --shard` runs into one batch folder.
+    BatchMerge(BatchMergeArgs),
     /// Open the review app (a bare `boarddiff` opens it on the bundled sample boards).
     #[cfg(feature = "gui")]
     Gui(GuiArgs),
@@ -115,24 +122,89 @@ pub struct CompareArgs {
     pub dump_score_map: Option<PathBuf>,
 }
 
+#[derive(ClapArgs, Debug)]
+#[command(after_help = "Examples:
+  boarddiff batch --reference good.jpg --out shipment12 photos/*.jpg
+  boarddiff batch --profile good.golden --out shipment12 photos/ --html
+  boarddiff batch --profile good.golden --out part2 --shard 2/4 'photos/*.jpg'
+  boarddiff batch-merge --out shipment12 part1 part2 part3 part4
+
+Writes one folder per suspect (as `compare` does, plus session.boarddiff for the app),
+summary.json, summary.csv, junit.xml and index.html (worst first).
+Exit codes: 0 every suspect clean, 1 regions found in any, 2 any suspect could not be
+read or aligned, or the batch could not run.")]
+pub struct BatchArgs {
+    /// The known-good board's photo.
+    #[arg(long, conflicts_with = "profile", required_unless_present = "profile")]
+    pub reference: Option<PathBuf>,
+    /// A golden profile saved from the app: the reference, its ignore masks and the
+    /// detection settings. Detection flags given here override its settings.
+    #[arg(long, value_name = "FILE.golden")]
+    pub profile: Option<PathBuf>,
+    /// Folder for the batch: one folder per suspect and the summaries; replaced whole.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Suspect photos: files, folders (the photos in them) or quoted globs ('dir/*.jpg').
+    /// A photo named twice is compared once.
+    #[arg(required = true, num_args = 1.., value_name = "SUSPECT")]
+    pub suspects: Vec<String>,
+    /// JSON file with more rectangles to ignore, in reference pixels (added to a profile's).
+    #[arg(long)]
+    pub mask: Option<PathBuf>,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    /// Compare only the K-th of N shares of the suspect list (K from 1), for fanning a
+    /// batch out over machines; `batch-merge` joins the shards' folders.
+    #[arg(long, value_name = "K/N", value_parser = batch::parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Suspects compared at once (default: one per core up to 4, fewer when memory is short).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+    /// Also write each suspect's self-contained report.html.
+    #[arg(long)]
+    pub html: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(ClapArgs, Debug)]
+#[command(after_help = "Example:
+  boarddiff batch-merge --out shipment12 part1 part2 part3 part4
+
+Exit codes as for batch, over every merged suspect.")]
+pub struct BatchMergeArgs {
+    /// Folder for the merged batch; replaced whole.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The batch folders to merge (shards of one batch: same reference and settings).
+    #[arg(required = true, num_args = 1.., value_name = "BATCH")]
+    pub batches: Vec<PathBuf>,
+}
+
 #[cfg(feature = "gui")]
 #[derive(ClapArgs, Debug)]
 #[command(after_help = "Examples:
   boarddiff gui --reference good.jpg --suspect board7.jpg
   boarddiff gui --session board7.boarddiff --mode blink --select 2
+  boarddiff gui --profile good.golden --suspect board8.jpg
   boarddiff gui --quiz class/case3")]
 pub struct GuiArgs {
     /// The known-good board's photo (with --suspect).
     #[arg(long, requires = "suspect", conflicts_with = "session")]
     pub reference: Option<PathBuf>,
-    /// The photo of the board under inspection (with --reference).
-    #[arg(long, requires = "reference")]
+    /// The photo of the board under inspection (with --reference or --profile).
+    #[arg(long)]
     pub suspect: Option<PathBuf>,
+    /// A golden profile (saved from the app): its reference, ignore masks and settings,
+    /// against --suspect.
+    #[arg(long, value_name = "FILE.golden", requires = "suspect", conflicts_with_all = ["reference", "session"])]
+    pub profile: Option<PathBuf>,
     /// A saved `.boarddiff` session.
     #[arg(long)]
     pub session: Option<PathBuf>,
     /// A case folder (reference, suspect, truth.json, e.g. from `synth implant`) as a quiz.
-    #[arg(long, conflicts_with_all = ["reference", "session"])]
+    #[arg(long, conflicts_with_all = ["reference", "session", "profile", "suspect"])]
     pub quiz: Option<PathBuf>,
     /// Render once after loading, save the window to this PNG and exit.
     #[arg(long)]
@@ -210,13 +282,13 @@ pub struct EvalArgs {
     pub detect: DetectArgs,
 }
 
-/// Detector settings shared by `compare` and `eval`. Only sensitivity is for everyday
+/// Detector settings shared by `compare`, `batch` and `eval`. Only sensitivity is for everyday
 /// use; the rest let an engineer tune the detector on a dataset with `eval`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct DetectArgs {
-    /// Higher finds fainter changes (0.05-20).
-    #[arg(long, default_value_t = 1.0)]
-    pub sensitivity: f64,
+    /// Higher finds fainter changes (0.05-20; default 1, or a golden profile's).
+    #[arg(long)]
+    pub sensitivity: Option<f64>,
     /// Neighbourhood (working px, 0-8) in which a pixel may find its match in the other photo.
     #[arg(long)]
     pub tolerance_px: Option<usize>,
@@ -245,16 +317,30 @@ pub struct DetectArgs {
 
 impl DetectArgs {
     pub fn settings(&self) -> Result<DetectSettings> {
-        let d = DetectSettings::default();
+        self.settings_over(DetectSettings::default())
+    }
+
+    /// `base` (the defaults, or a golden profile's settings) with the flags given.
+    pub fn settings_over(&self, d: DetectSettings) -> Result<DetectSettings> {
+        // A scale given on the command line replaces the base's, in either form.
+        let scale_given = self.px_per_mm.is_some() || self.board_width_mm.is_some();
         let settings = DetectSettings {
-            sensitivity: self.sensitivity,
+            sensitivity: self.sensitivity.unwrap_or(d.sensitivity),
             tolerance_px: self.tolerance_px.unwrap_or(d.tolerance_px),
             jitter_px: self.jitter_px.unwrap_or(d.jitter_px),
             min_area_px: self.min_area_px.or(d.min_area_px),
             seed_sigma: self.seed_sigma.unwrap_or(d.seed_sigma),
             grow_sigma: self.grow_sigma.unwrap_or(d.grow_sigma),
-            px_per_mm: self.px_per_mm,
-            board_width_mm: self.board_width_mm,
+            px_per_mm: if scale_given {
+                self.px_per_mm
+            } else {
+                d.px_per_mm
+            },
+            board_width_mm: if scale_given {
+                self.board_width_mm
+            } else {
+                d.board_width_mm
+            },
             ..d
         };
         settings.check().map_err(|e| anyhow::anyhow!("--{e}"))?;

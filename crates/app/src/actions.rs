@@ -8,6 +8,7 @@ use boarddiff_core::rect::RectInReference;
 use boarddiff_core::report::Verdict;
 use boarddiff_core::settings::DetectSettings;
 use boarddiff_output::export_options::ExportOptions;
+use boarddiff_output::profile::GoldenProfile;
 use boarddiff_synth::implant::Difficulty;
 use std::path::PathBuf;
 
@@ -45,10 +46,19 @@ pub enum FileAction {
     /// One image chosen (dialog, drop, recent); the comparison starts when both are known.
     SetImage(Role, PathBuf),
     OpenSession(PathBuf),
+    /// A suspect against a golden profile's reference, masks and settings.
+    OpenWithProfile {
+        profile: Box<GoldenProfile>,
+        suspect: PathBuf,
+    },
     /// Native dialogs run on their own thread and come back as actions.
     PickImage(Role),
     PickSession,
     PickSessionSaveAs,
+    PickProfileSaveAs,
+    /// Save the open reference, its ignore masks and the detection settings as a golden
+    /// profile, for `boarddiff batch --profile` and `gui --profile`.
+    SaveProfileAs(PathBuf),
     PickExportDir,
     SaveSessionAs(PathBuf),
     Export {

@@ -17,6 +17,9 @@ pub struct Document {
     /// Where the session was explicitly saved or opened from; autosave writes there.
     pub(crate) session_path: Option<PathBuf>,
     pub(crate) images: DisplayImages,
+    /// Peak scores (noise sigmas) of the candidates at the session's settings, for the
+    /// detection panel's histogram.
+    pub(crate) candidate_peaks: Vec<f32>,
 }
 
 /// Everything the viewer draws, each as a tiled pyramid in its own coordinate space.

@@ -5,6 +5,7 @@
 pub mod actions;
 pub(crate) mod document;
 mod frame;
+pub(crate) mod histogram_ui;
 mod input;
 pub(crate) mod manual_ui;
 pub(crate) mod panels_ui;
@@ -44,6 +45,11 @@ pub enum Launch {
         suspect: PathBuf,
     },
     Session(PathBuf),
+    /// A suspect against a golden profile (loaded and checked by the caller).
+    Profile {
+        profile: Box<boarddiff_output::profile::GoldenProfile>,
+        suspect: PathBuf,
+    },
     /// A case folder (reference, suspect, truth.json) opened as a quiz.
     Quiz(PathBuf),
 }
@@ -185,6 +191,9 @@ impl BoardDiffApp {
                 app.apply(&ctx, FileAction::OpenPair { reference, suspect })
             }
             Launch::Session(path) => app.apply(&ctx, FileAction::OpenSession(path)),
+            Launch::Profile { profile, suspect } => {
+                app.apply(&ctx, FileAction::OpenWithProfile { profile, suspect })
+            }
             Launch::Quiz(dir) => app.apply(&ctx, QuizAction::OpenCase(dir)),
         }
         app

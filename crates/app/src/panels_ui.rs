@@ -200,8 +200,24 @@ pub(crate) fn detection_ui(
     if s != doc.session.settings {
         actions.push(ReviewAction::SetDetect(s));
     }
+    crate::histogram_ui::score_histogram_ui(
+        ui,
+        &doc.candidate_peaks,
+        &doc.session.settings,
+        doc.session.regions.len(),
+    );
     if let Some(ms) = last_redetect_ms {
         ui.label(RichText::new(format!("last re-detection {ms:.0} ms")).weak());
+    }
+    if ui
+        .button("Save as golden profile…")
+        .on_hover_text(
+            "The reference, its ignore masks and these settings, for checking many boards: \
+             boarddiff batch --profile FILE, or boarddiff gui --profile FILE --suspect PHOTO",
+        )
+        .clicked()
+    {
+        actions.push(FileAction::PickProfileSaveAs);
     }
 }
 

@@ -15,6 +15,7 @@ use boarddiff_core::rect::RectInReference;
 use boarddiff_core::report::Region;
 use boarddiff_core::settings::DetectSettings;
 use boarddiff_output::export_options::ExportOptions;
+use boarddiff_output::profile::check_reference_hash;
 use boarddiff_output::review_folder::write_review_folder;
 use boarddiff_output::session::{carry_verdicts, image_info, Session, SESSION_SCHEMA};
 use boarddiff_synth::case_folder::{read_case_files, write_quiz_case};
@@ -33,6 +34,9 @@ pub(crate) enum Job {
         reference: PathBuf,
         suspect: PathBuf,
         settings: DetectSettings,
+        ignore_masks: Vec<RectInReference>,
+        /// A golden profile's reference hash, which the reference must still have.
+        reference_sha256: Option<String>,
     },
     OpenSession(PathBuf),
     ManualAlign {
@@ -103,6 +107,7 @@ pub(crate) struct Redetected {
     pub(crate) settings: DetectSettings,
     pub(crate) ignore_masks: Vec<RectInReference>,
     pub(crate) regions: Vec<Region>,
+    pub(crate) candidate_peaks: Vec<f32>,
     pub(crate) heat: Option<Pyramid>,
     pub(crate) elapsed: Duration,
 }
@@ -236,7 +241,16 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
             reference,
             suspect,
             settings,
-        } => open_pair(&reference, &suspect, settings, Vec::new(), None, shared),
+            ignore_masks,
+            reference_sha256,
+        } => open_pair(
+            (&reference, reference_sha256.as_deref()),
+            &suspect,
+            settings,
+            ignore_masks,
+            None,
+            shared,
+        ),
         Job::OpenSession(path) => open_session(&path, shared),
         Job::ManualAlign {
             reference,
@@ -274,12 +288,13 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
             heat_changed,
         } => {
             let start = Instant::now();
-            let regions = cmp.regions(&settings, &ignore_masks);
+            let (regions, candidate_peaks) = cmp.regions_and_peaks(&settings, &ignore_masks);
             let heat = heat_changed.then(|| heat_pyramid(&cmp, &settings));
             Ok(Output::Redetected(Box::new(Redetected {
                 settings,
                 ignore_masks,
                 regions,
+                candidate_peaks,
                 heat,
                 elapsed: start.elapsed(),
             })))
@@ -323,8 +338,9 @@ fn handle(job: Job, shared: &Shared) -> Result<Output, EngineError> {
     }
 }
 
+/// `reference` with the SHA-256 a golden profile requires of it, if any.
 fn open_pair(
-    reference: &Path,
+    (reference, reference_sha256): (&Path, Option<&str>),
     suspect: &Path,
     settings: DetectSettings,
     ignore_masks: Vec<RectInReference>,
@@ -333,6 +349,9 @@ fn open_pair(
 ) -> Result<Output, EngineError> {
     shared.update(Stage::Decode, 0.0);
     let (r, s, warnings) = load_with_warnings(reference, suspect)?;
+    if let Some(expected) = reference_sha256 {
+        check_reference_hash(reference, expected, &r)?;
+    }
     shared.check()?;
     shared.update(Stage::Align, 0.0);
     let prepared = prepare(&r.rgb, &s.rgb, &settings, true);
@@ -375,7 +394,14 @@ fn quiz_case(dir: &Path, settings: DetectSettings, shared: &Shared) -> Result<Ou
         || dir.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    match open_pair(&reference, &suspect, settings, Vec::new(), None, shared)? {
+    match open_pair(
+        (&reference, None),
+        &suspect,
+        settings,
+        Vec::new(),
+        None,
+        shared,
+    )? {
         Output::Opened(mut o) => {
             o.quiz = Some((name, truth.modifications));
             Ok(Output::Opened(o))
@@ -391,7 +417,7 @@ fn open_session(path: &Path, shared: &Shared) -> Result<Output, EngineError> {
     let (settings, ignore_masks) = (session.settings.clone(), session.ignore_masks.clone());
     let Some(alignment) = session.alignment.clone() else {
         return open_pair(
-            &reference,
+            (&reference, None),
             &suspect,
             settings,
             ignore_masks,
@@ -428,7 +454,7 @@ fn load_with_warnings(
     suspect: &Path,
 ) -> Result<(LoadedImage, LoadedImage, Vec<String>), EngineError> {
     let (r, s) = load_pair(reference, suspect)?;
-    let warnings = colour_mismatch(&r, &s).into_iter().collect();
+    let warnings = colour_mismatch(r.grey, s.grey).into_iter().collect();
     Ok((r, s, warnings))
 }
 
@@ -501,6 +527,7 @@ fn finish(
             session,
             session_path: None,
             images,
+            candidate_peaks: compared.candidate_peaks,
         },
         warnings: Vec::new(),
         quiz: None,

@@ -5,7 +5,7 @@
 //! with a memo of score maps by tolerance radius. Detection settings, ignore masks and
 //! regions belong to whoever reviews them (the session); re-detection is the pure
 //! [`Comparison::regions`], so a slider never re-aligns.
-use crate::align::{self, AlignSource, Alignment, PointPair};
+use crate::align::{self, AlignSource, Alignment, PointPair, ReferenceLevels};
 use crate::diff::{score_map, DiffParams, ScoreMap, EDGE_TOLERANCE};
 use crate::error::{EngineError, Result};
 use crate::geometry::Homography;
@@ -38,6 +38,8 @@ pub struct Comparison {
 pub struct Compared {
     pub comparison: Comparison,
     pub regions: Vec<Region>,
+    /// See [`Comparison::regions_and_peaks`].
+    pub candidate_peaks: Vec<f32>,
 }
 
 impl Comparison {
@@ -77,6 +79,17 @@ impl Comparison {
         settings: &DetectSettings,
         ignore_masks: &[RectInReference],
     ) -> Vec<Region> {
+        self.regions_and_peaks(settings, ignore_masks).0
+    }
+
+    /// [`Comparison::regions`], and the peak score (noise sigmas) of every candidate large
+    /// enough to be a region, those below the seed threshold too: where the candidates
+    /// sit against the thresholds.
+    pub fn regions_and_peaks(
+        &self,
+        settings: &DetectSettings,
+        ignore_masks: &[RectInReference],
+    ) -> (Vec<Region>, Vec<f32>) {
         find_regions(
             &self.score_map(settings.tolerance_px),
             &self.work_reference,
@@ -236,11 +249,115 @@ pub fn compare(
             (prepared, alignment)
         }
     };
-    let reference_dims = reference.dimensions();
     let Prepared {
         work_reference,
         suspect_guess,
     } = prepared;
+    finish(
+        Arc::new(reference),
+        work_reference,
+        suspect,
+        suspect_guess,
+        alignment,
+        settings,
+        ignore_masks,
+        progress,
+        timings,
+    )
+}
+
+/// A reference prepared once for a batch of suspects: decoded, reduced to working size,
+/// with alignment's levels and keypoints made. Each suspect then costs only its own work.
+pub struct PreparedReference {
+    pub rgb: Arc<RgbImage>,
+    work_reference: RgbImage,
+    levels: ReferenceLevels,
+    work_megapixels: f64,
+}
+
+impl PreparedReference {
+    pub fn new(reference: RgbImage, settings: &DetectSettings) -> Self {
+        let work_pixels = (settings.work_megapixels * 1e6) as u64;
+        let reference_dims = reference.dimensions();
+        let work_dims = fit_dims(reference_dims, work_pixels);
+        let work_reference = if work_dims == reference_dims {
+            reference.clone()
+        } else {
+            resize_rgb(&reference, work_dims.0, work_dims.1).0
+        };
+        let levels = ReferenceLevels::new(&reference, &work_reference);
+        Self {
+            rgb: Arc::new(reference),
+            work_reference,
+            levels,
+            work_megapixels: settings.work_megapixels,
+        }
+    }
+}
+
+/// [`compare`] against a [`PreparedReference`], aligning automatically: the same result
+/// as `compare(reference, suspect, Start::Fresh, ..)`, without redoing the reference's share.
+pub fn compare_to_prepared(
+    reference: &PreparedReference,
+    suspect: RgbImage,
+    settings: &DetectSettings,
+    ignore_masks: &[RectInReference],
+    progress: &dyn Progress,
+) -> Result<Compared> {
+    settings
+        .check()
+        .map_err(|detail| EngineError::InvalidSettings { detail })?;
+    if settings.work_megapixels != reference.work_megapixels {
+        return Err(EngineError::InvalidSettings {
+            detail: format!(
+                "the reference was prepared at {} working megapixels, not {}",
+                reference.work_megapixels, settings.work_megapixels
+            ),
+        });
+    }
+    let mut timings = Timings::default();
+    let reference_dims = reference.rgb.dimensions();
+    let work_dims = reference.work_reference.dimensions();
+    progress.update(Stage::Pyramid, 0.0);
+    let suspect_guess = timings.time(Stage::Pyramid, || {
+        reduce_guess(&suspect, reference_dims, work_dims)
+    });
+    progress.check()?;
+    let alignment = timings.time(Stage::Align, || {
+        let reference_source = AlignSource::kept(&reference.rgb, &reference.levels);
+        let suspect_source = match &suspect_guess {
+            Some((level, _)) => AlignSource::rgb(&suspect, level),
+            None => AlignSource::rgb(&suspect, &suspect),
+        };
+        align::align(&reference_source, &suspect_source, progress)
+    })?;
+    finish(
+        reference.rgb.clone(),
+        reference.work_reference.clone(),
+        suspect,
+        suspect_guess,
+        alignment,
+        settings,
+        ignore_masks,
+        progress,
+        timings,
+    )
+}
+
+/// Warps, normalises, scores and finds regions once the alignment is known.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    reference: Arc<RgbImage>,
+    work_reference: RgbImage,
+    suspect: RgbImage,
+    suspect_guess: Option<(RgbImage, Homography)>,
+    alignment: Alignment,
+    settings: &DetectSettings,
+    ignore_masks: &[RectInReference],
+    progress: &dyn Progress,
+    mut timings: Timings,
+) -> Result<Compared> {
+    let reference_dims = reference.dimensions();
     let work_dims = work_reference.dimensions();
     progress.check()?;
     progress.update(Stage::Warp, 0.0);
@@ -280,7 +397,7 @@ pub fn compare(
     progress.check()?;
     progress.update(Stage::Regions, 0.0);
     let reference_from_work = reference.width() as f64 / work_reference.width() as f64;
-    let regions = timings.time(Stage::Regions, || {
+    let (regions, candidate_peaks) = timings.time(Stage::Regions, || {
         find_regions(
             &score,
             &work_reference,
@@ -292,7 +409,7 @@ pub fn compare(
     });
     Ok(Compared {
         comparison: Comparison {
-            reference: Arc::new(reference),
+            reference,
             suspect: Arc::new(suspect),
             alignment,
             work_reference,
@@ -301,5 +418,6 @@ pub fn compare(
             timings,
         },
         regions,
+        candidate_peaks,
     })
 }

@@ -196,8 +196,8 @@ fn decode_other(bytes: &[u8], format: image::ImageFormat, path: &Path) -> Result
 /// The photos are compared as they are: turning the colour one grey was measured to give
 /// far more false regions (the part/board segmentation needs colour), and a change of
 /// colour alone cannot be seen against a grey photo either way.
-pub fn colour_mismatch(reference: &LoadedImage, suspect: &LoadedImage) -> Option<String> {
-    let role = match (reference.grey, suspect.grey) {
+pub fn colour_mismatch(reference_grey: bool, suspect_grey: bool) -> Option<String> {
+    let role = match (reference_grey, suspect_grey) {
         (false, true) => "suspect",
         (true, false) => "reference",
         _ => return None,

@@ -1,4 +1,4 @@
-//! Allocator settings for big images.
+//! Allocator settings for big images, and what the system says of memory.
 //!
 //! glibc hands every buffer above its mmap threshold (128 KiB to start) to the kernel
 //! and back. A comparison allocates and frees dozens of 8-32 MB working buffers, so each
@@ -19,4 +19,21 @@ pub fn tune_allocator() {
         // One arena: a buffer freed by one worker thread is reused by the others.
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
+}
+
+/// The most memory this process has held (resident), where the platform says (Linux).
+pub fn peak_rss_bytes() -> Option<u64> {
+    proc_kib("/proc/self/status", "VmHWM:")
+}
+
+/// Memory the system can give without swapping, where the platform says (Linux).
+pub fn available_bytes() -> Option<u64> {
+    proc_kib("/proc/meminfo", "MemAvailable:")
+}
+
+fn proc_kib(file: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    let kib: u64 = line[key.len()..].split_whitespace().next()?.parse().ok()?;
+    Some(kib * 1024)
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// A folder boarddiff may replace holds one of these; anything else is the user's own
 /// folder, which a run must never delete.
-const RUN_MARKERS: [&str; 2] = ["report.json", "report.html"];
+const RUN_MARKERS: [&str; 3] = ["report.json", "report.html", "summary.json"];
 
 pub struct RunFolder {
     out: PathBuf,

@@ -5,7 +5,7 @@ use crate::crops::region_sheet;
 use crate::encode::encode_png;
 use crate::session::{image_info, Session};
 use boarddiff_core::align::registered;
-use boarddiff_core::compare::{compare, Comparison, Start};
+use boarddiff_core::compare::{compare, Compared, Comparison, Start};
 use boarddiff_core::error::{EngineError, Result};
 use boarddiff_core::load::{colour_mismatch, load_pair};
 use boarddiff_core::progress::{Progress, Stage, Timings};
@@ -46,7 +46,9 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
     let mut timings = Timings::default();
     let (reference, suspect) =
         timings.time(Stage::Decode, || load_pair(&job.reference, &job.suspect))?;
-    let warnings: Vec<String> = colour_mismatch(&reference, &suspect).into_iter().collect();
+    let warnings: Vec<String> = colour_mismatch(reference.grey, suspect.grey)
+        .into_iter()
+        .collect();
     let reference_info = image_info(&job.reference, &reference);
     let suspect_info = image_info(&job.suspect, &suspect);
     let start = if job.registered {
@@ -63,66 +65,94 @@ pub fn compare_files(job: &CompareFiles, progress: &dyn Progress) -> Result<Repo
     } else {
         Start::Fresh
     };
-    let report = |alignment: AlignmentReport, regions: Vec<Region>, timings: &Timings| Report {
+    let report = Report {
         schema: SCHEMA,
-        reference: reference_info.clone(),
-        suspect: suspect_info.clone(),
-        alignment,
-        regions,
+        reference: reference_info,
+        suspect: suspect_info,
+        alignment: AlignmentReport::new(None, None),
+        regions: Vec::new(),
         settings: job.settings.clone(),
         ignore_masks: job.ignore_masks.clone(),
-        timings_s: timings.as_pairs(),
-        warnings: warnings.clone(),
+        timings_s: Vec::new(),
+        warnings,
     };
-    match compare(
+    let outcome = compare(
         reference.rgb,
         suspect.rgb,
         start,
         &job.settings,
         &job.ignore_masks,
         progress,
-    ) {
+    );
+    let written = write_outcome(outcome, report, timings, run.path(), progress)?;
+    let mut extras = Vec::new();
+    if let Some(path) = &job.save_session {
+        let alignment = written.comparison.as_ref().map(|c| c.alignment.clone());
+        extras.push((
+            path,
+            Session::of_report(&written.report, alignment).to_json()?,
+        ));
+    }
+    if let (Some(path), Some(cmp)) = (&job.dump_score_map, &written.comparison) {
+        extras.push((path, cmp.score_map(job.settings.tolerance_px).to_npy()));
+    }
+    finish_run(run, extras)?;
+    match written.refusal {
+        Some(reason) => Err(EngineError::AlignmentRefused { reason }),
+        None => Ok(written.report),
+    }
+}
+
+/// What one comparison wrote into its folder.
+pub(crate) struct Written {
+    /// As written to report.json.
+    pub(crate) report: Report,
+    /// None when alignment was refused.
+    pub(crate) comparison: Option<Comparison>,
+    pub(crate) refusal: Option<String>,
+}
+
+/// Writes the folder of a comparison's outcome into `dir`: the images and report.json,
+/// or report.json with the reason when alignment was refused. `report` brings the images'
+/// details and settings; `timings` the decode time so far. Other errors pass through.
+pub(crate) fn write_outcome(
+    outcome: Result<Compared>,
+    mut report: Report,
+    mut timings: Timings,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Written> {
+    match outcome {
         Ok(compared) => {
             let cmp = compared.comparison;
             timings.0.extend(cmp.timings.0.iter().copied());
             progress.update(Stage::Export, 0.0);
             let export_start = Instant::now();
-            let mut out = report(
-                AlignmentReport::new(Some(&cmp.alignment), None),
-                compared.regions,
-                &timings,
-            );
-            write_compare_folder(Some(&cmp), &out, run.path(), |report| {
+            report.alignment = AlignmentReport::new(Some(&cmp.alignment), None);
+            report.regions = compared.regions;
+            report.timings_s = timings.as_pairs();
+            write_compare_folder(Some(&cmp), &report, dir, |report| {
                 timings
                     .0
                     .push((Stage::Export, export_start.elapsed().as_secs_f64()));
                 report.timings_s = timings.as_pairs();
             })?;
-            out.timings_s = timings.as_pairs();
-            let mut extras = Vec::new();
-            if let Some(path) = &job.save_session {
-                let session = Session::of_report(&out, Some(cmp.alignment.clone()));
-                extras.push((path, session.to_json()?));
-            }
-            if let Some(path) = &job.dump_score_map {
-                extras.push((path, cmp.score_map(job.settings.tolerance_px).to_npy()));
-            }
-            finish_run(run, extras)?;
-            Ok(out)
+            report.timings_s = timings.as_pairs();
+            Ok(Written {
+                report,
+                comparison: Some(cmp),
+                refusal: None,
+            })
         }
         Err(EngineError::AlignmentRefused { reason }) => {
-            let out = report(
-                AlignmentReport::new(None, Some(reason.clone())),
-                Vec::new(),
-                &timings,
-            );
-            write_compare_folder(None, &out, run.path(), |_| {})?;
-            let mut extras = Vec::new();
-            if let Some(path) = &job.save_session {
-                extras.push((path, Session::of_report(&out, None).to_json()?));
-            }
-            finish_run(run, extras)?;
-            Err(EngineError::AlignmentRefused { reason })
+            report.alignment = AlignmentReport::new(None, Some(reason.clone()));
+            report.timings_s = timings.as_pairs();
+            write_compare_folder(None, &report, dir, |_| {})?;
+            Ok(Written {
+                report,
+                comparison: None,
+                refusal: Some(reason),
+            })
         }
         Err(e) => Err(e),
     }

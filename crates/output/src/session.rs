@@ -1,10 +1,11 @@
 //! The review session (`.boarddiff` file): which two photos, how they were aligned, the
 //! detection settings and masks, and every region with the reviewer's verdict and note.
 //! The GUI autosaves it; `boarddiff export --session` rebuilds every output from it.
+use crate::json_file::{load_checked, resolve_beside};
 use boarddiff_core::align::{Alignment, PointPair};
 use boarddiff_core::error::{EngineError, Result};
 use boarddiff_core::load::check_image_size;
-use boarddiff_core::load::{read_text, LoadedImage, MAX_TEXT_FILE_BYTES};
+use boarddiff_core::load::LoadedImage;
 use boarddiff_core::rect::RectInReference;
 use boarddiff_core::report::{
     check_ignore_masks, AlignmentReport, ImageInfo, Region, Report, Verdict, SCHEMA,
@@ -47,22 +48,10 @@ const MAX_MANUAL_POINTS: usize = 1_000;
 
 impl Session {
     pub fn load(path: &Path) -> Result<Session> {
-        let text = read_text(path, MAX_TEXT_FILE_BYTES)?;
-        let invalid = |detail: String| EngineError::InvalidInput {
-            path: path.to_owned(),
-            what: "session file",
-            detail,
-        };
-        let mut session: Session =
-            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        session.check().map_err(invalid)?;
+        let mut session: Session = load_checked(path, "session file", Session::check)?;
         // Relative image paths are relative to the session file, so a case folder can move.
-        let base = path.parent().unwrap_or(Path::new("."));
         for info in [&mut session.reference, &mut session.suspect] {
-            let p = PathBuf::from(&info.path);
-            if p.is_relative() {
-                info.path = base.join(p).display().to_string();
-            }
+            resolve_beside(path, &mut info.path);
         }
         Ok(session)
     }

@@ -5,6 +5,7 @@ use crate::prefs::Recent;
 use crate::worker::Job;
 use crate::BoardDiffApp;
 use boarddiff_core::run_folder::RunFolder;
+use boarddiff_output::profile::{GoldenProfile, PROFILE_EXTENSION};
 use boarddiff_output::session::SESSION_EXTENSION;
 use std::path::Path;
 
@@ -17,6 +18,19 @@ impl BoardDiffApp {
                     reference,
                     suspect,
                     settings: self.prefs.detect.clone(),
+                    ignore_masks: Vec::new(),
+                    reference_sha256: None,
+                });
+            }
+            FileAction::OpenWithProfile { profile, suspect } => {
+                let reference = std::path::PathBuf::from(&profile.reference.path);
+                self.pending_images = (Some(reference.clone()), Some(suspect.clone()));
+                self.send(Job::Open {
+                    reference,
+                    suspect,
+                    settings: profile.settings,
+                    ignore_masks: profile.ignore_masks,
+                    reference_sha256: profile.reference.sha256,
                 });
             }
             FileAction::SetImage(role, path) => {
@@ -63,6 +77,34 @@ impl BoardDiffApp {
                     .save_file()
                     .map(|p| FileAction::SaveSessionAs(p).into())
             }),
+            FileAction::PickProfileSaveAs => self.dialog(ctx, || {
+                rfd::FileDialog::new()
+                    .set_title("Save the reference, its masks and settings as a golden profile")
+                    .add_filter("boarddiff golden profile", &[PROFILE_EXTENSION])
+                    .set_file_name(format!("board.{PROFILE_EXTENSION}"))
+                    .save_file()
+                    .map(|p| FileAction::SaveProfileAs(p).into())
+            }),
+            FileAction::SaveProfileAs(mut path) => {
+                if path.extension().is_none() {
+                    path.set_extension(PROFILE_EXTENSION);
+                }
+                let Some(doc) = &self.doc else { return };
+                let s = &doc.session;
+                let profile = GoldenProfile::new(
+                    s.reference.clone(),
+                    s.settings.clone(),
+                    s.ignore_masks.clone(),
+                );
+                match profile.save(&path) {
+                    Ok(()) => self.notice(format!(
+                        "Golden profile saved to {}: `boarddiff batch --profile {} --out DIR PHOTOS...`",
+                        path.display(),
+                        path.display()
+                    )),
+                    Err(e) => self.error(format!("{e}; the previous file is kept")),
+                }
+            }
             FileAction::PickExportDir => {
                 let options = self.prefs.export.clone();
                 self.dialog(ctx, move || {

@@ -76,6 +76,7 @@ impl BoardDiffApp {
                     }
                 }
                 doc.session.regions = regions;
+                doc.candidate_peaks = r.candidate_peaks;
                 self.mark_dirty();
             }
             Output::Exported(paths) => {

@@ -16,6 +16,7 @@ use field::ResidualField;
 use refine::{PatchMatch, RefineParams};
 use serde::{Deserialize, Serialize};
 pub(crate) use source::AlignSource;
+pub use source::ReferenceLevels;
 
 /// The mapping from reference pixels to suspect pixels, with how well it was established.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -139,6 +140,13 @@ const MIN_CHECKED_OVERLAP: f64 = 0.05;
 const MIN_INLIERS: usize = 20;
 const MIN_PATCH_AGREEMENT: f64 = 0.3;
 const MIN_OVERLAP: f64 = 0.25;
+/// Size of the level features are matched on, and of the level refinement starts on.
+const COARSE_PIXELS: u64 = 800_000;
+const MID_PIXELS: u64 = 3_000_000;
+const COARSE_DETECT: features::DetectParams = features::DetectParams {
+    levels: 6,
+    max_keypoints: 3000,
+};
 
 pub(crate) fn align(
     reference: &AlignSource,
@@ -158,19 +166,14 @@ pub(crate) fn align(
         }
     }
     let t = crate::trace::span("align.coarse");
-    let coarse_pixels = 800_000;
     let ((ref_c, c_from_ref), (sus_c, c_from_sus)) = rayon::join(
-        || reference.level(coarse_pixels),
-        || suspect.level(coarse_pixels),
+        || reference.level(COARSE_PIXELS),
+        || suspect.level(COARSE_PIXELS),
     );
     let t2 = crate::trace::span("align.coarse.detect");
-    let params = features::DetectParams {
-        levels: 6,
-        max_keypoints: 3000,
-    };
     let (kp_ref, kp_sus) = rayon::join(
-        || features::detect(&ref_c, &params),
-        || features::detect(&sus_c, &params),
+        || reference.coarse_keypoints(&ref_c),
+        || suspect.coarse_keypoints(&sus_c),
     );
     progress.update(Stage::Align, 0.25);
     progress.check()?;
@@ -244,11 +247,10 @@ fn refine_from(
     let refuse = |reason: String| EngineError::AlignmentRefused { reason };
     // Mid level: absorbs the coarse error (several full-res px) with a cheap wide search.
     let t = crate::trace::span("align.mid");
-    let mid_pixels = 3_000_000;
     let (w, h) = reference.dimensions();
-    if u64::from(w) * u64::from(h) > 2 * mid_pixels {
+    if u64::from(w) * u64::from(h) > 2 * MID_PIXELS {
         let ((ref_m, m_from_ref), (sus_m, m_from_sus)) =
-            rayon::join(|| reference.level(mid_pixels), || suspect.level(mid_pixels));
+            rayon::join(|| reference.level(MID_PIXELS), || suspect.level(MID_PIXELS));
         let ref_from_m = m_from_ref.inverse().expect("scale transforms invert");
         let sus_from_m = m_from_sus.inverse().expect("scale transforms invert");
         let mid_model = ref_from_m.then(&model).then(&m_from_sus);
@@ -260,7 +262,7 @@ fn refine_from(
             min_isotropy: 0.0,
             affine: false,
         };
-        if let Some(r) = refine::refine(&ref_m, &sus_m, mid_model, &mid_params) {
+        if let Some(r) = refine::refine(&*ref_m, &*sus_m, mid_model, &mid_params) {
             model = m_from_ref.then(&r.suspect_from_reference).then(&sus_from_m);
         }
     }

@@ -37,7 +37,9 @@ struct WorkRegion {
 }
 
 /// `ignore_masks` are in reference pixels; `reference_from_work` is the scale from
-/// working to reference pixels.
+/// working to reference pixels. Also returns the peak score (noise sigmas) of every
+/// candidate large enough to be a region, those below the seed threshold too: where the
+/// candidates sit against the thresholds, for the app's histogram.
 pub(crate) fn find_regions(
     map: &ScoreMap,
     reference: &RgbImage,
@@ -45,7 +47,122 @@ pub(crate) fn find_regions(
     settings: &DetectSettings,
     reference_from_work: f64,
     ignore_masks: &[RectInReference],
-) -> Vec<Region> {
+) -> (Vec<Region>, Vec<f32>) {
+    let Components {
+        grow,
+        runs,
+        stats,
+        min_area_work,
+        seed_t,
+        grow_t,
+        scan,
+        width: w,
+    } = components(
+        map,
+        reference,
+        suspect,
+        settings,
+        reference_from_work,
+        ignore_masks,
+    );
+    let candidate_peaks: Vec<f32> = stats
+        .iter()
+        .filter(|(_, area, _)| *area >= min_area_work)
+        .map(|(_, _, peak)| *peak)
+        .collect();
+    let candidates: Vec<(usize, WorkRegion)> = stats
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (_, area, peak))| *area >= min_area_work && *peak >= seed_t)
+        .map(|(label, ([x0, y0, x1, y1], area, peak))| {
+            let bbox = Rect::from_corners(x0, y0, x1 + 1, y1 + 1);
+            (label + 1, WorkRegion { bbox, area, peak })
+        })
+        .collect();
+    let reference_width = w as f64 * reference_from_work;
+    let board = BareBoard::of(reference);
+    // Parts move between two boards; a bare PCB's traces and pads do not, and a mouse bite
+    // in a trace looks like a trace that moved.
+    let assembled = !scan && board.part_share(reference) >= ASSEMBLED_PART_SHARE;
+    let px_per_mm = settings.px_per_mm_of(reference_width);
+    let limits = Limits {
+        seed: seed_t,
+        grow: grow_t,
+        min_area: min_area_work,
+        shift_floor: MAX_PART_SHIFT_MM * px_per_mm / reference_from_work,
+        shift_cap: MAX_LEAN_MM * px_per_mm * settings.scale_uncertainty() / reference_from_work,
+    };
+    let mut kept: Vec<(WorkRegion, RegionKind)> = candidates
+        .into_par_iter()
+        .flat_map_iter(|(label, r)| -> Vec<(WorkRegion, RegionKind)> {
+            if assembled {
+                return unexplained(map, reference, suspect, &board, &r.bbox, &limits)
+                    .into_iter()
+                    .map(|r| {
+                        let kind = classify(reference, suspect, &r.bbox);
+                        (r, kind)
+                    })
+                    .collect();
+            }
+            // Bare boards and binarised scans: nothing moves but by a pixel or two of
+            // etching and pose; on scans, a difference that one more pixel of tolerance
+            // explains is no finding either.
+            if scan {
+                let pixels = region_pixels(&runs, label, &r.bbox, &grow, w);
+                let wider = settings.tolerance_px as u32 + 1;
+                let share =
+                    share_scoring_at(reference, suspect, &pixels, wider, map.noise_sigma, grow_t);
+                if share < MIN_WIDER_SHARE {
+                    return Vec::new();
+                }
+            }
+            if explained_by_shift(map, reference, suspect, &r, settings, (seed_t, grow_t)) {
+                return Vec::new();
+            }
+            let kind = classify(reference, suspect, &r.bbox);
+            vec![(r, kind)]
+        })
+        .collect();
+    kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));
+    let regions = kept
+        .into_iter()
+        .enumerate()
+        .map(|(i, (r, kind))| {
+            let s = reference_from_work;
+            Region::new(
+                i as u32 + 1,
+                r.bbox.scaled(s),
+                kind,
+                score_from_peak(r.peak as f64, seed_t as f64),
+                (r.area as f64 * s * s).round() as u64,
+            )
+        })
+        .collect();
+    (regions, candidate_peaks)
+}
+
+/// The grow mask's connected components with their boxes, areas and peaks: what
+/// regions are made from, and what the app's histogram of candidate peaks shows.
+struct Components {
+    grow: Vec<u8>,
+    runs: Vec<Vec<components::Run>>,
+    /// Per component: inclusive corners [x0, y0, x1, y1], area and peak score.
+    stats: Vec<([u32; 4], u64, f32)>,
+    min_area_work: u64,
+    seed_t: f32,
+    grow_t: f32,
+    scan: bool,
+    width: usize,
+}
+
+fn components(
+    map: &ScoreMap,
+    reference: &RgbImage,
+    suspect: &RgbImage,
+    settings: &DetectSettings,
+    reference_from_work: f64,
+    ignore_masks: &[RectInReference],
+) -> Components {
     let (w, h) = (map.width as usize, map.height as usize);
     let seed_t = (settings.seed_sigma / settings.sensitivity.max(0.05)) as f32;
     let grow_t = (settings.grow_sigma / settings.sensitivity.max(0.05)) as f32;
@@ -100,72 +217,16 @@ pub(crate) fn find_regions(
     let min_area_px = settings.min_area_px_of(reference_width);
     let min_area_work = ((min_area_px as f64 / (reference_from_work * reference_from_work)) as u64)
         .max(MIN_AREA_WORK_PX.min(min_area_px));
-    let candidates: Vec<(usize, WorkRegion)> = stats
-        .into_iter()
-        .enumerate()
-        .filter(|(_, (_, area, peak))| *area >= min_area_work && *peak >= seed_t)
-        .map(|(label, ([x0, y0, x1, y1], area, peak))| {
-            let bbox = Rect::from_corners(x0, y0, x1 + 1, y1 + 1);
-            (label + 1, WorkRegion { bbox, area, peak })
-        })
-        .collect();
-    let board = BareBoard::of(reference);
-    // Parts move between two boards; a bare PCB's traces and pads do not, and a mouse bite
-    // in a trace looks like a trace that moved.
-    let assembled = !scan && board.part_share(reference) >= ASSEMBLED_PART_SHARE;
-    let px_per_mm = settings.px_per_mm_of(reference_width);
-    let limits = Limits {
-        seed: seed_t,
-        grow: grow_t,
-        min_area: min_area_work,
-        shift_floor: MAX_PART_SHIFT_MM * px_per_mm / reference_from_work,
-        shift_cap: MAX_LEAN_MM * px_per_mm * settings.scale_uncertainty() / reference_from_work,
-    };
-    let mut kept: Vec<(WorkRegion, RegionKind)> = candidates
-        .into_par_iter()
-        .flat_map_iter(|(label, r)| -> Vec<(WorkRegion, RegionKind)> {
-            if assembled {
-                return unexplained(map, reference, suspect, &board, &r.bbox, &limits)
-                    .into_iter()
-                    .map(|r| {
-                        let kind = classify(reference, suspect, &r.bbox);
-                        (r, kind)
-                    })
-                    .collect();
-            }
-            // Bare boards and binarised scans: nothing moves but by a pixel or two of
-            // etching and pose; on scans, a difference that one more pixel of tolerance
-            // explains is no finding either.
-            if scan {
-                let pixels = region_pixels(&runs, label, &r.bbox, &grow, w);
-                let wider = settings.tolerance_px as u32 + 1;
-                let share =
-                    share_scoring_at(reference, suspect, &pixels, wider, map.noise_sigma, grow_t);
-                if share < MIN_WIDER_SHARE {
-                    return Vec::new();
-                }
-            }
-            if explained_by_shift(map, reference, suspect, &r, settings, (seed_t, grow_t)) {
-                return Vec::new();
-            }
-            let kind = classify(reference, suspect, &r.bbox);
-            vec![(r, kind)]
-        })
-        .collect();
-    kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));
-    kept.into_iter()
-        .enumerate()
-        .map(|(i, (r, kind))| {
-            let s = reference_from_work;
-            Region::new(
-                i as u32 + 1,
-                r.bbox.scaled(s),
-                kind,
-                score_from_peak(r.peak as f64, seed_t as f64),
-                (r.area as f64 * s * s).round() as u64,
-            )
-        })
-        .collect()
+    Components {
+        grow,
+        runs,
+        stats,
+        min_area_work,
+        seed_t,
+        grow_t,
+        scan,
+        width: w,
+    }
 }
 
 /// Working pixels whose centre lies in an ignore mask, as a raster made once: testing
