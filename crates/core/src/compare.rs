@@ -13,7 +13,7 @@ use crate::normalise;
 use crate::progress::{Progress, Stage, Timings};
 use crate::pyramid::{fit_dims, resize_rgb};
 use crate::rect::RectInReference;
-use crate::regions::find_regions;
+use crate::regions::{find_regions, ReferenceSurvey};
 use crate::report::Region;
 use crate::settings::DetectSettings;
 use crate::warp::{reduce_for, reduce_guess, warp_level, Warped};
@@ -31,6 +31,8 @@ pub struct Comparison {
     pub work_suspect: Warped,
     /// Score maps by tolerance radius (working px), computed once each.
     score_maps: Mutex<Vec<(usize, Arc<ScoreMap>)>>,
+    /// Shared with every comparison against the same prepared reference.
+    survey: Arc<ReferenceSurvey>,
     pub timings: Timings,
 }
 
@@ -93,6 +95,7 @@ impl Comparison {
         find_regions(
             &self.score_map(settings.tolerance_px),
             &self.work_reference,
+            &self.survey,
             &self.work_suspect.image,
             settings,
             self.reference_from_work(),
@@ -253,11 +256,15 @@ pub fn compare(
         work_reference,
         suspect_guess,
     } = prepared;
+    // What detection needs of the reference alone: a batch makes it once.
+    let survey = Arc::new(timings.time(Stage::Pyramid, || ReferenceSurvey::of(&work_reference)));
     finish(
-        Arc::new(reference),
-        work_reference,
-        suspect,
-        suspect_guess,
+        ReferenceSide {
+            rgb: Arc::new(reference),
+            work: work_reference,
+            survey,
+        },
+        (suspect, suspect_guess),
         alignment,
         settings,
         ignore_masks,
@@ -272,6 +279,7 @@ pub struct PreparedReference {
     pub rgb: Arc<RgbImage>,
     work_reference: RgbImage,
     levels: ReferenceLevels,
+    survey: Arc<ReferenceSurvey>,
     work_megapixels: f64,
 }
 
@@ -288,6 +296,7 @@ impl PreparedReference {
         let levels = ReferenceLevels::new(&reference, &work_reference);
         Self {
             rgb: Arc::new(reference),
+            survey: Arc::new(ReferenceSurvey::of(&work_reference)),
             work_reference,
             levels,
             work_megapixels: settings.work_megapixels,
@@ -332,10 +341,12 @@ pub fn compare_to_prepared(
         align::align(&reference_source, &suspect_source, progress)
     })?;
     finish(
-        reference.rgb.clone(),
-        reference.work_reference.clone(),
-        suspect,
-        suspect_guess,
+        ReferenceSide {
+            rgb: reference.rgb.clone(),
+            work: reference.work_reference.clone(),
+            survey: reference.survey.clone(),
+        },
+        (suspect, suspect_guess),
         alignment,
         settings,
         ignore_masks,
@@ -344,13 +355,21 @@ pub fn compare_to_prepared(
     )
 }
 
+/// The reference as a comparison holds it: the photo, its working copy and its survey.
+struct ReferenceSide {
+    rgb: Arc<RgbImage>,
+    work: RgbImage,
+    survey: Arc<ReferenceSurvey>,
+}
+
 /// Warps, normalises, scores and finds regions once the alignment is known.
-#[allow(clippy::too_many_arguments)]
 fn finish(
-    reference: Arc<RgbImage>,
-    work_reference: RgbImage,
-    suspect: RgbImage,
-    suspect_guess: Option<(RgbImage, Homography)>,
+    ReferenceSide {
+        rgb: reference,
+        work: work_reference,
+        survey,
+    }: ReferenceSide,
+    (suspect, suspect_guess): (RgbImage, Option<(RgbImage, Homography)>),
     alignment: Alignment,
     settings: &DetectSettings,
     ignore_masks: &[RectInReference],
@@ -401,6 +420,7 @@ fn finish(
         find_regions(
             &score,
             &work_reference,
+            &survey,
             &work_suspect.image,
             settings,
             reference_from_work,
@@ -415,6 +435,7 @@ fn finish(
             work_reference,
             work_suspect,
             score_maps: Mutex::new(vec![(settings.tolerance_px, Arc::new(score))]),
+            survey,
             timings,
         },
         regions,

@@ -28,6 +28,26 @@ const MAX_PART_SHIFT_MM: f64 = 0.3;
 /// placement: a bound on any part's shift, however long the part.
 const MAX_LEAN_MM: f64 = 1.0;
 
+/// What detection needs to know of the reference alone: made once per comparison, and
+/// once per batch, not at every re-detection.
+pub(crate) struct ReferenceSurvey {
+    board: BareBoard,
+    part_share: f64,
+    two_tone: bool,
+}
+
+impl ReferenceSurvey {
+    /// Of the working-resolution reference.
+    pub(crate) fn of(reference: &RgbImage) -> Self {
+        let board = BareBoard::of(reference);
+        Self {
+            part_share: board.part_share(reference),
+            board,
+            two_tone: is_two_tone(reference),
+        }
+    }
+}
+
 /// Regions in working pixels before conversion to reference pixels.
 #[derive(Clone, Debug)]
 struct WorkRegion {
@@ -43,11 +63,13 @@ struct WorkRegion {
 pub(crate) fn find_regions(
     map: &ScoreMap,
     reference: &RgbImage,
+    survey: &ReferenceSurvey,
     suspect: &RgbImage,
     settings: &DetectSettings,
     reference_from_work: f64,
     ignore_masks: &[RectInReference],
 ) -> (Vec<Region>, Vec<f32>) {
+    let t = crate::trace::span("regions.components");
     let Components {
         grow,
         runs,
@@ -59,7 +81,7 @@ pub(crate) fn find_regions(
         width: w,
     } = components(
         map,
-        reference,
+        survey,
         suspect,
         settings,
         reference_from_work,
@@ -80,10 +102,10 @@ pub(crate) fn find_regions(
         })
         .collect();
     let reference_width = w as f64 * reference_from_work;
-    let board = BareBoard::of(reference);
+    let board = &survey.board;
     // Parts move between two boards; a bare PCB's traces and pads do not, and a mouse bite
     // in a trace looks like a trace that moved.
-    let assembled = !scan && board.part_share(reference) >= ASSEMBLED_PART_SHARE;
+    let assembled = !scan && survey.part_share >= ASSEMBLED_PART_SHARE;
     let px_per_mm = settings.px_per_mm_of(reference_width);
     let limits = Limits {
         seed: seed_t,
@@ -92,11 +114,13 @@ pub(crate) fn find_regions(
         shift_floor: MAX_PART_SHIFT_MM * px_per_mm / reference_from_work,
         shift_cap: MAX_LEAN_MM * px_per_mm * settings.scale_uncertainty() / reference_from_work,
     };
+    drop(t);
+    let t = crate::trace::span("regions.judge");
     let mut kept: Vec<(WorkRegion, RegionKind)> = candidates
         .into_par_iter()
         .flat_map_iter(|(label, r)| -> Vec<(WorkRegion, RegionKind)> {
             if assembled {
-                return unexplained(map, reference, suspect, &board, &r.bbox, &limits)
+                return unexplained(map, reference, suspect, board, &r.bbox, &limits)
                     .into_iter()
                     .map(|r| {
                         let kind = classify(reference, suspect, &r.bbox);
@@ -123,6 +147,7 @@ pub(crate) fn find_regions(
             vec![(r, kind)]
         })
         .collect();
+    drop(t);
     kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));
     let regions = kept
         .into_iter()
@@ -157,7 +182,7 @@ struct Components {
 
 fn components(
     map: &ScoreMap,
-    reference: &RgbImage,
+    survey: &ReferenceSurvey,
     suspect: &RgbImage,
     settings: &DetectSettings,
     reference_from_work: f64,
@@ -179,7 +204,7 @@ fn components(
     // Binarisation puts every edge on whole pixels, so a one-pixel difference between
     // two scans carries no evidence, nor does a band that one more pixel of tolerance
     // explains. In photos either can be a changed letter of a marking.
-    let scan = is_two_tone(reference) && is_two_tone(suspect);
+    let scan = survey.two_tone && is_two_tone(suspect);
     let grow = if scan {
         without_hairlines(&grow, w, h)
     } else {
