@@ -140,12 +140,38 @@ impl Prepared {
     ) -> (AlignSource<'a>, AlignSource<'a>) {
         rayon::join(
             || AlignSource::rgb(reference, &self.work_reference),
-            || match &self.suspect_guess {
-                Some((level, _)) => AlignSource::rgb(suspect, level),
-                None => AlignSource::rgb(suspect, suspect),
-            },
+            || suspect_source(suspect, &self.suspect_guess),
         )
     }
+}
+
+/// What alignment reads of the suspect: its levels come from the guessed reduction when
+/// there is one.
+fn suspect_source<'a>(
+    suspect: &'a RgbImage,
+    guess: &Option<(RgbImage, Homography)>,
+) -> AlignSource<'a> {
+    match guess {
+        Some((level, _)) => AlignSource::rgb(suspect, level),
+        None => AlignSource::rgb(suspect, suspect),
+    }
+}
+
+/// The reference reduced to the working size of `settings` (itself when it is no larger).
+fn work_copy(reference: &RgbImage, settings: &DetectSettings) -> RgbImage {
+    let work_pixels = (settings.work_megapixels * 1e6) as u64;
+    let work_dims = fit_dims(reference.dimensions(), work_pixels);
+    if work_dims == reference.dimensions() {
+        reference.clone()
+    } else {
+        resize_rgb(reference, work_dims.0, work_dims.1).0
+    }
+}
+
+fn check_settings(settings: &DetectSettings) -> Result<()> {
+    settings
+        .check()
+        .map_err(|detail| EngineError::InvalidSettings { detail })
 }
 
 /// Makes the [`Prepared`] reductions; `for_alignment` false skips the suspect's guess,
@@ -160,13 +186,7 @@ pub fn prepare(
     let reference_dims = reference.dimensions();
     let work_dims = fit_dims(reference_dims, work_pixels);
     let (work_reference, suspect_guess) = rayon::join(
-        || {
-            if work_dims == reference_dims {
-                reference.clone()
-            } else {
-                resize_rgb(reference, work_dims.0, work_dims.1).0
-            }
-        },
+        || work_copy(reference, settings),
         || {
             for_alignment
                 .then(|| reduce_guess(suspect, reference_dims, work_dims))
@@ -226,9 +246,7 @@ pub fn compare(
     ignore_masks: &[RectInReference],
     progress: &dyn Progress,
 ) -> Result<Compared> {
-    settings
-        .check()
-        .map_err(|detail| EngineError::InvalidSettings { detail })?;
+    check_settings(settings)?;
     if let Start::Aligned(a) | Start::Prepared(_, a) = &start {
         a.check(reference.dimensions(), suspect.dimensions())
             .map_err(|reason| EngineError::AlignmentRefused { reason })?;
@@ -285,14 +303,7 @@ pub struct PreparedReference {
 
 impl PreparedReference {
     pub fn new(reference: RgbImage, settings: &DetectSettings) -> Self {
-        let work_pixels = (settings.work_megapixels * 1e6) as u64;
-        let reference_dims = reference.dimensions();
-        let work_dims = fit_dims(reference_dims, work_pixels);
-        let work_reference = if work_dims == reference_dims {
-            reference.clone()
-        } else {
-            resize_rgb(&reference, work_dims.0, work_dims.1).0
-        };
+        let work_reference = work_copy(&reference, settings);
         let levels = ReferenceLevels::new(&reference, &work_reference);
         Self {
             rgb: Arc::new(reference),
@@ -313,9 +324,7 @@ pub fn compare_to_prepared(
     ignore_masks: &[RectInReference],
     progress: &dyn Progress,
 ) -> Result<Compared> {
-    settings
-        .check()
-        .map_err(|detail| EngineError::InvalidSettings { detail })?;
+    check_settings(settings)?;
     if settings.work_megapixels != reference.work_megapixels {
         return Err(EngineError::InvalidSettings {
             detail: format!(
@@ -334,11 +343,11 @@ pub fn compare_to_prepared(
     progress.check()?;
     let alignment = timings.time(Stage::Align, || {
         let reference_source = AlignSource::kept(&reference.rgb, &reference.levels);
-        let suspect_source = match &suspect_guess {
-            Some((level, _)) => AlignSource::rgb(&suspect, level),
-            None => AlignSource::rgb(&suspect, &suspect),
-        };
-        align::align(&reference_source, &suspect_source, progress)
+        align::align(
+            &reference_source,
+            &suspect_source(&suspect, &suspect_guess),
+            progress,
+        )
     })?;
     finish(
         ReferenceSide {

@@ -88,14 +88,6 @@ impl GoldenProfile {
         Ok(())
     }
 
-    /// Holds the profile against the reference photo now on disk, decoded: the same bytes
-    /// (by SHA-256) and so the same size. A changed reference would make every mask and
-    /// verdict of the golden board point at another picture.
-    pub fn check_reference(&self, reference: &LoadedImage) -> Result<()> {
-        let expected = self.reference.sha256.as_deref().unwrap_or_default();
-        check_reference_hash(Path::new(&self.reference.path), expected, reference)
-    }
-
     /// Atomic: a failed write leaves the previous profile untouched.
     pub fn save(&self, path: &Path) -> Result<()> {
         write_json(path, self)

@@ -16,7 +16,7 @@ use field::ResidualField;
 use refine::{PatchMatch, RefineParams};
 use serde::{Deserialize, Serialize};
 pub(crate) use source::AlignSource;
-pub use source::ReferenceLevels;
+pub(crate) use source::ReferenceLevels;
 
 /// The mapping from reference pixels to suspect pixels, with how well it was established.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

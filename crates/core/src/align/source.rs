@@ -28,7 +28,7 @@ struct Level {
 
 /// The levels and coarse keypoints alignment makes of a reference, kept for every suspect
 /// compared against it.
-pub struct ReferenceLevels {
+pub(crate) struct ReferenceLevels {
     base: GrayImage,
     base_from_full: Homography,
     levels: Vec<Level>,

@@ -292,9 +292,8 @@ impl BatchSummary {
     fn index_html(&self, dir: &Path) -> String {
         let mut rows: Vec<&SuspectRow> = self.rows.iter().collect();
         rows.sort_by(|a, b| {
-            b.severity()
-                .partial_cmp(&a.severity())
-                .unwrap_or(std::cmp::Ordering::Equal)
+            let ((rank_a, score_a), (rank_b, score_b)) = (a.severity(), b.severity());
+            rank_b.cmp(&rank_a).then(score_b.total_cmp(&score_a))
         });
         let mut h = String::new();
         h.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">");
