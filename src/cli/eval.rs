@@ -1,31 +1,55 @@
 //! `boarddiff eval`: the detector scored against truth on a set of cases.
 use super::EvalArgs;
 use anyhow::Result;
+use boarddiff_core::write::write_atomic;
 use boarddiff_core::write::write_json;
+use boarddiff_output::encode::encode_png;
 use boarddiff_synth::datasets::{detect_layout, list_cases, load_case};
-use boarddiff_synth::eval::{evaluate_case, summarize, CaseResult, EvalSummary, Tally};
+use boarddiff_synth::eval::{
+    evaluate_case_at, froc_curve, summarize, CaseResult, EvalSummary, FrocPoint, Tally,
+};
+use boarddiff_synth::froc_plot::froc_plot;
+use std::path::{Path, PathBuf};
 
 /// Runs the comparison over a set of cases, prints a table and writes JSON.
 pub fn eval(args: &EvalArgs) -> Result<u8> {
     let layout = detect_layout(&args.path)?;
     let mut cases = list_cases(&args.path, layout)?;
     cases.truncate(args.limit.unwrap_or(usize::MAX));
-    let settings = args.detect.settings()?;
+    let base = args.detect.settings()?;
+    // One settings per sensitivity of the sweep, each checked like a flag; the first is
+    // the run's main result.
+    let settings: Vec<_> = if args.sweep.is_empty() {
+        vec![base]
+    } else {
+        args.sweep
+            .iter()
+            .map(|&sensitivity| {
+                let s = boarddiff_core::settings::DetectSettings {
+                    sensitivity,
+                    ..base.clone()
+                };
+                s.check()
+                    .map(|()| s)
+                    .map_err(|e| anyhow::anyhow!("--sweep: {e}"))
+            })
+            .collect::<Result<_>>()?
+    };
     eprintln!(
         "evaluating {} cases ({layout:?} layout{})",
         cases.len(),
         args.warp
             .map_or(String::new(), |s| format!(", warped with seed {s}"))
     );
-    let mut results: Vec<CaseResult> = Vec::new();
+    let mut sweep_results: Vec<Vec<CaseResult>> = vec![Vec::new(); settings.len()];
     // A case that cannot be read is not a clean pair with nothing found: it is listed,
     // left out of every figure, and the exit code says so.
     let mut unreadable: Vec<Unreadable> = Vec::new();
     for (i, case) in cases.iter().enumerate() {
-        let result = match load_case(case, args.warp, i) {
+        let at_each = match load_case(case, args.warp, i) {
             Ok(mut loaded) => {
                 loaded.prealigned &= !args.realign;
-                evaluate_case(&case.name, loaded, &settings)
+                evaluate_case_at(&case.name, loaded, &settings)
             }
             Err(e) => {
                 eprintln!(
@@ -41,6 +65,7 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
                 continue;
             }
         };
+        let result = &at_each[0];
         let found = result.found.iter().filter(|f| **f).count();
         eprintln!(
             "[{}/{}] {}: found {found}/{}, {} false, align {}{}",
@@ -57,9 +82,12 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
                 .as_ref()
                 .map_or(String::new(), |r| format!(", REFUSED: {r}"))
         );
-        results.push(result);
+        for (all, r) in sweep_results.iter_mut().zip(at_each) {
+            all.push(r);
+        }
     }
-    let summary = summarize(&results);
+    let results = &sweep_results[0];
+    let summary = summarize(results);
     let pct = |t: &Tally| {
         t.rate().map_or("-".to_string(), |r| {
             format!("{:5.1}% ({}/{})", 100.0 * r, t.found, t.total)
@@ -115,12 +143,27 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
         "seconds per megapixel      {:.3}",
         summary.seconds_per_megapixel
     );
+    // Each sensitivity of a sweep: its summary, and its whole FROC curve for the plot.
+    let sweep: Vec<SweepPoint> = settings
+        .iter()
+        .zip(&sweep_results)
+        .map(|(s, r)| SweepPoint {
+            sensitivity: s.sensitivity,
+            summary: summarize(r),
+            curve: froc_curve(r),
+        })
+        .collect();
+    if sweep.len() > 1 {
+        print_sweep(&sweep);
+    }
     #[derive(serde::Serialize)]
     struct Out<'a> {
         path: String,
         layout: String,
         warp: Option<u64>,
         summary: &'a EvalSummary,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        sweep: Vec<(f64, &'a EvalSummary)>,
         cases: &'a [CaseResult],
         unreadable: &'a [Unreadable],
     }
@@ -132,11 +175,19 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
                 layout: format!("{layout:?}"),
                 warp: args.warp,
                 summary: &summary,
-                cases: &results,
+                sweep: if sweep.len() > 1 {
+                    sweep.iter().map(|p| (p.sensitivity, &p.summary)).collect()
+                } else {
+                    Vec::new()
+                },
+                cases: results,
                 unreadable: &unreadable,
             },
         )?;
         eprintln!("wrote {}", json.display());
+        let plot = plot_path(json);
+        write_plot(&plot, &args.path, &sweep)?;
+        eprintln!("wrote {}", plot.display());
     }
     if unreadable.is_empty() {
         Ok(0)
@@ -158,4 +209,57 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
 struct Unreadable {
     name: String,
     error: String,
+}
+
+struct SweepPoint {
+    sensitivity: f64,
+    summary: EvalSummary,
+    curve: Vec<FrocPoint>,
+}
+
+fn print_sweep(sweep: &[SweepPoint]) {
+    println!(
+        "sweep: sensitivity, recall, false regions per pair and per clean pair, FROC at 0.5/1/2/5"
+    );
+    for p in sweep {
+        let s = &p.summary;
+        println!(
+            "  {:>6}  {:>6}  {:6.2}  {:>6}  {}",
+            p.sensitivity,
+            s.recall
+                .rate()
+                .map_or("-".into(), |r| format!("{:.1}%", 100.0 * r)),
+            s.false_regions_per_pair,
+            s.false_regions_per_clean_pair
+                .map_or("-".into(), |v| format!("{v:.2}")),
+            s.froc
+                .iter()
+                .map(|f| format!("{:5.1}%", 100.0 * f.recall))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+}
+
+/// `NAME.json` -> `NAME-froc.png`, in the same folder.
+fn plot_path(json: &Path) -> PathBuf {
+    let stem = json
+        .file_stem()
+        .map_or("eval".into(), |s| s.to_string_lossy().into_owned());
+    json.with_file_name(format!("{stem}-froc.png"))
+}
+
+fn write_plot(path: &Path, data: &Path, sweep: &[SweepPoint]) -> Result<()> {
+    let curves: Vec<(String, Vec<FrocPoint>)> = sweep
+        .iter()
+        .map(|p| (format!("sensitivity {}", p.sensitivity), p.curve.clone()))
+        .collect();
+    let name = data.file_name().map_or(data.display().to_string(), |n| {
+        n.to_string_lossy().into_owned()
+    });
+    let cases = sweep.first().map_or(0, |p| p.summary.cases);
+    let img = froc_plot(&format!("FROC: {name}, {cases} pairs"), &curves)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    write_atomic(path, &encode_png(&img))?;
+    Ok(())
 }

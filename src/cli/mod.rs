@@ -275,9 +275,19 @@ pub struct EvalArgs {
     /// Align registered pairs too, instead of comparing them as registered.
     #[arg(long, conflicts_with = "warp")]
     pub realign: bool,
-    /// Also write the results, per case and in summary, as JSON to this file.
+    /// Also write the results, per case and in summary, as JSON to this file, and the
+    /// FROC curve as a PNG plot beside it (NAME-froc.png).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Evaluate at several sensitivities in one go (comma-separated, e.g. 0.5,1,2): each
+    /// pair is aligned once and only detection runs again.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "SENSITIVITIES",
+        conflicts_with = "sensitivity"
+    )]
+    pub sweep: Vec<f64>,
     #[command(flatten)]
     pub detect: DetectArgs,
 }

@@ -4,12 +4,12 @@ use ab_glyph::{FontRef, PxScale};
 use image::{Rgb, RgbImage};
 use std::sync::OnceLock;
 
+/// The bundled font file, for other renderers (the FROC plot).
+pub const FONT_BYTES: &[u8] = include_bytes!("../../../assets/DejaVuSans-Bold.ttf");
+
 pub fn font() -> &'static FontRef<'static> {
     static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
-    FONT.get_or_init(|| {
-        FontRef::try_from_slice(include_bytes!("../../../assets/DejaVuSans-Bold.ttf"))
-            .expect("bundled font parses")
-    })
+    FONT.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).expect("bundled font parses"))
 }
 
 pub(crate) fn fill_rect(img: &mut RgbImage, x: i64, y: i64, w: i64, h: i64, color: [u8; 3]) {

@@ -270,6 +270,21 @@ pub fn summarize(results: &[CaseResult]) -> EvalSummary {
 /// Compares one loaded case and scores it. A refused alignment counts every truth box as
 /// missed.
 pub fn evaluate_case(name: &str, case: LoadedCase, settings: &DetectSettings) -> CaseResult {
+    let mut results = evaluate_case_at(name, case, std::slice::from_ref(settings));
+    results.remove(0)
+}
+
+/// [`evaluate_case`] at each of several settings (a sweep): the pair is aligned, warped and
+/// normalised once, and only detection runs again. One result per settings, in order; the
+/// first settings time the comparison.
+pub fn evaluate_case_at(
+    name: &str,
+    case: LoadedCase,
+    settings: &[DetectSettings],
+) -> Vec<CaseResult> {
+    let Some(first) = settings.first() else {
+        return Vec::new();
+    };
     let (w, h) = case.reference.dimensions();
     let start = std::time::Instant::now();
     let begin = if case.prealigned {
@@ -280,9 +295,9 @@ pub fn evaluate_case(name: &str, case: LoadedCase, settings: &DetectSettings) ->
     } else {
         Start::Fresh
     };
-    let result = compare(case.reference, case.test, begin, settings, &[], &NoProgress);
+    let result = compare(case.reference, case.test, begin, first, &[], &NoProgress);
     let seconds = start.elapsed().as_secs_f64();
-    let mut out = CaseResult {
+    let blank = CaseResult {
         name: name.to_string(),
         found: vec![false; case.truth.len()],
         truth: case.truth,
@@ -296,28 +311,41 @@ pub fn evaluate_case(name: &str, case: LoadedCase, settings: &DetectSettings) ->
         megapixels: w as f64 * h as f64 / 1e6,
         image_width: w,
     };
-    match result {
-        Ok(compared) => {
-            let (cmp, regions) = (compared.comparison, compared.regions);
-            let score = score_case(&out.truth, &regions);
-            out.found = score.found;
-            out.false_regions = score.false_regions;
-            out.regions = regions.len();
-            out.region_boxes = regions.iter().map(|r| r.bbox).collect();
-            out.region_scores = regions.iter().map(|r| r.score).collect();
-            out.align_error_px = case.truth_map.map(|m| {
-                boarddiff_core::geometry::mean_grid_error(
-                    w,
-                    h,
-                    20,
-                    |p| m.apply(p),
-                    |p| cmp.alignment.map(p),
-                )
-            });
+    let compared = match result {
+        Ok(compared) => compared,
+        Err(e) => {
+            let refused = CaseResult {
+                refused: Some(e.to_string()),
+                ..blank
+            };
+            return vec![refused; settings.len()];
         }
-        Err(e) => out.refused = Some(e.to_string()),
-    }
-    out
+    };
+    let cmp = &compared.comparison;
+    let align_error_px = case.truth_map.map(|m| {
+        boarddiff_core::geometry::mean_grid_error(
+            w,
+            h,
+            20,
+            |p| m.apply(p),
+            |p| cmp.alignment.map(p),
+        )
+    });
+    let scored = |regions: &[Region]| {
+        let score = score_case(&blank.truth, regions);
+        CaseResult {
+            found: score.found,
+            false_regions: score.false_regions,
+            regions: regions.len(),
+            region_boxes: regions.iter().map(|r| r.bbox).collect(),
+            region_scores: regions.iter().map(|r| r.score).collect(),
+            align_error_px,
+            ..blank.clone()
+        }
+    };
+    std::iter::once(scored(&compared.regions))
+        .chain(settings[1..].iter().map(|s| scored(&cmp.regions(s, &[]))))
+        .collect()
 }
 
 #[cfg(test)]

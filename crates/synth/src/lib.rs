@@ -8,6 +8,7 @@ pub mod case;
 pub mod case_folder;
 pub mod datasets;
 pub mod eval;
+pub mod froc_plot;
 pub mod implant;
 pub mod layout;
 pub mod paint;
