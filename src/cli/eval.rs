@@ -1,8 +1,7 @@
 //! `boarddiff eval`: the detector scored against truth on a set of cases.
 use super::EvalArgs;
 use anyhow::Result;
-use boarddiff_core::write::write_atomic;
-use boarddiff_core::write::write_json;
+use boarddiff_core::write::{write_atomic, write_json};
 use boarddiff_output::encode::encode_png;
 use boarddiff_synth::datasets::{detect_layout, list_cases, load_case};
 use boarddiff_synth::eval::{
@@ -22,16 +21,16 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
     let settings: Vec<_> = if args.sweep.is_empty() {
         vec![base]
     } else {
+        // Through the flags' own check, so a sweep value is refused as --sensitivity is.
         args.sweep
             .iter()
             .map(|&sensitivity| {
-                let s = boarddiff_core::settings::DetectSettings {
-                    sensitivity,
-                    ..base.clone()
-                };
-                s.check()
-                    .map(|()| s)
-                    .map_err(|e| anyhow::anyhow!("--sweep: {e}"))
+                super::DetectArgs {
+                    sensitivity: Some(sensitivity),
+                    ..args.detect.clone()
+                }
+                .settings()
+                .map_err(|e| anyhow::anyhow!("--sweep {sensitivity}: {e}"))
             })
             .collect::<Result<_>>()?
     };
@@ -87,7 +86,18 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
         }
     }
     let results = &sweep_results[0];
-    let summary = summarize(results);
+    // Each sensitivity of a sweep: its summary, and its whole FROC curve for the plot;
+    // the first is the run's main result.
+    let sweep: Vec<SweepPoint> = settings
+        .iter()
+        .zip(&sweep_results)
+        .map(|(s, r)| SweepPoint {
+            sensitivity: s.sensitivity,
+            summary: summarize(r),
+            curve: froc_curve(r),
+        })
+        .collect();
+    let summary = &sweep[0].summary;
     let pct = |t: &Tally| {
         t.rate().map_or("-".to_string(), |r| {
             format!("{:5.1}% ({}/{})", 100.0 * r, t.found, t.total)
@@ -143,16 +153,6 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
         "seconds per megapixel      {:.3}",
         summary.seconds_per_megapixel
     );
-    // Each sensitivity of a sweep: its summary, and its whole FROC curve for the plot.
-    let sweep: Vec<SweepPoint> = settings
-        .iter()
-        .zip(&sweep_results)
-        .map(|(s, r)| SweepPoint {
-            sensitivity: s.sensitivity,
-            summary: summarize(r),
-            curve: froc_curve(r),
-        })
-        .collect();
     if sweep.len() > 1 {
         print_sweep(&sweep);
     }
@@ -174,7 +174,7 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
                 path: args.path.display().to_string(),
                 layout: format!("{layout:?}"),
                 warp: args.warp,
-                summary: &summary,
+                summary,
                 sweep: if sweep.len() > 1 {
                     sweep.iter().map(|p| (p.sensitivity, &p.summary)).collect()
                 } else {
