@@ -101,17 +101,22 @@ impl<S: Space> Rect<S> {
         px >= self.x as f64 && py >= self.y as f64 && px < self.x1() as f64 && py < self.y1() as f64
     }
 
-    /// Intersection over union; 0 for disjoint or empty rectangles.
-    pub fn iou(&self, other: &Self) -> f64 {
+    /// The area the two rectangles share.
+    pub fn intersection_area(&self, other: &Self) -> u64 {
         let iw = self
             .x1()
             .min(other.x1())
-            .saturating_sub(self.x.max(other.x)) as f64;
+            .saturating_sub(self.x.max(other.x));
         let ih = self
             .y1()
             .min(other.y1())
-            .saturating_sub(self.y.max(other.y)) as f64;
-        let inter = iw * ih;
+            .saturating_sub(self.y.max(other.y));
+        iw as u64 * ih as u64
+    }
+
+    /// Intersection over union; 0 for disjoint or empty rectangles.
+    pub fn iou(&self, other: &Self) -> f64 {
+        let inter = self.intersection_area(other) as f64;
         let union = self.area() as f64 + other.area() as f64 - inter;
         if union <= 0.0 {
             0.0

@@ -66,6 +66,15 @@ pub(crate) struct Footprint {
 }
 
 impl Part {
+    /// The part as the design drew it: the pads and silkscreen a look-alike of another
+    /// size is soldered onto, which the board printed before any part was chosen.
+    pub(crate) fn as_designed(&self) -> Part {
+        Part {
+            body_scale: 1.0,
+            ..self.clone()
+        }
+    }
+
     /// The part as it sits on this board, with its placement error applied.
     pub(crate) fn placed(&self) -> Part {
         Part {

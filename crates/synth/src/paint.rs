@@ -115,11 +115,11 @@ pub fn paint_seen(layout: &Layout, board_seed: u64, view: &Viewpoint, finish: &F
     // Parts without a designator are not in the design (implants): no pads, no silkscreen.
     let designed = || layout.parts.iter().filter(|p| !p.designator.is_empty());
     for part in designed() {
-        paint_pads(&mut canvas, part, ppm, pad_rgb);
+        paint_pads(&mut canvas, &part.as_designed(), ppm, pad_rgb);
     }
     let silk = [236.0, 238.0, 230.0].map(|v| v * finish.silk_gain[1]);
     for part in designed() {
-        paint_silkscreen(&mut canvas, part, ppm, silk);
+        paint_silkscreen(&mut canvas, &part.as_designed(), ppm, silk);
     }
     for (text, c, height) in &layout.labels {
         let ink = [232.0, 234.0, 226.0].map(|v| v * finish.silk_gain[1]);

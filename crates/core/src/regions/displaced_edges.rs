@@ -16,18 +16,19 @@ use rayon::prelude::*;
 /// of the regions with under a fifth surviving, 47 were false and 5 true.
 pub(crate) const MIN_WIDER_SHARE: f64 = 0.2;
 
-/// Pixels of component `label` (1-based) that are in `grow`, in working pixels.
+/// The grow-mask pixels of `bbox` whose component `keep` accepts.
 pub(crate) fn region_pixels(
     runs: &[Vec<Run>],
-    label: usize,
+    keep: impl Fn(usize) -> bool,
     bbox: &RectInWork,
     grow: &[u8],
     w: usize,
 ) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
     for y in bbox.y as usize..bbox.y1() as usize {
-        for run in runs[y].iter().filter(|run| run.label as usize == label) {
-            for x in run.x0 as usize..run.x1 as usize {
+        for run in runs[y].iter().filter(|run| keep(run.label as usize)) {
+            let (x0, x1) = (run.x0.max(bbox.x) as usize, run.x1.min(bbox.x1()) as usize);
+            for x in x0..x1 {
                 if grow[y * w + x] != 0 {
                     out.push((x as u32, y as u32));
                 }

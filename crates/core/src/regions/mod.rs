@@ -4,6 +4,7 @@
 use crate::diff::{is_metal, max_filter, ScoreMap, SPECULAR_DISCOUNT};
 mod components;
 mod displaced_edges;
+mod lean;
 mod moved_parts;
 
 use crate::normalise::is_two_tone;
@@ -14,10 +15,13 @@ use crate::settings::DetectSettings;
 use components::label_runs;
 use displaced_edges::{region_pixels, share_scoring_at, without_hairlines, MIN_WIDER_SHARE};
 use image::RgbImage;
+use lean::lean_direction;
 use moved_parts::{unexplained, BareBoard, Limits};
 use rayon::prelude::*;
 
 const MIN_AREA_WORK_PX: u64 = 40;
+/// A finding whose box lies this much inside a stronger one's is the same finding.
+const DUPLICATE_SHARE: f64 = 0.8;
 /// The share of part bodies above which a photo shows an assembled board: bare PCBs
 /// (PKU) show 6-8 %, generated assembled boards 24-28 %.
 const ASSEMBLED_PART_SHARE: f64 = 0.15;
@@ -113,26 +117,55 @@ pub(crate) fn find_regions(
         min_area: min_area_work,
         shift_floor: MAX_PART_SHIFT_MM * px_per_mm / reference_from_work,
         shift_cap: MAX_LEAN_MM * px_per_mm * settings.scale_uncertainty() / reference_from_work,
+        lean: None,
     };
     drop(t);
     let t = crate::trace::span("regions.judge");
-    let mut kept: Vec<(WorkRegion, RegionKind)> = candidates
+    let kind_of = |r: WorkRegion| {
+        let kind = classify(reference, suspect, &r.bbox);
+        (r, kind)
+    };
+    if assembled {
+        // First every candidate against placement alone; the pieces that explained
+        // tell which way this pair's viewpoint leans tall parts, and what is left is
+        // judged again allowing that lean.
+        let judged: Vec<_> = candidates
+            .into_par_iter()
+            .map(|(_, r)| {
+                // Every strong pixel of the box, a neighbour's too: the strokes of a
+                // changed marking are many small components that only count together.
+                let strong = region_pixels(&runs, |_| true, &r.bbox, &grow, w);
+                let j = unexplained(map, reference, suspect, board, &r.bbox, &strong, &limits);
+                (r, strong, j)
+            })
+            .collect();
+        let lean = lean_direction(
+            judged.iter().flat_map(|(_, _, j)| &j.shifts),
+            limits.shift_floor,
+        );
+        let leaning = Limits { lean, ..limits };
+        let kept = judged
+            .into_par_iter()
+            .flat_map_iter(|(r, strong, j)| {
+                if leaning.lean.is_some() && !j.left.is_empty() {
+                    unexplained(map, reference, suspect, board, &r.bbox, &strong, &leaning).left
+                } else {
+                    j.left
+                }
+            })
+            .map(kind_of)
+            .collect();
+        drop(t);
+        return (ranked(kept, reference_from_work, seed_t), candidate_peaks);
+    }
+    let kept: Vec<(WorkRegion, RegionKind)> = candidates
         .into_par_iter()
         .flat_map_iter(|(label, r)| -> Vec<(WorkRegion, RegionKind)> {
-            if assembled {
-                return unexplained(map, reference, suspect, board, &r.bbox, &limits)
-                    .into_iter()
-                    .map(|r| {
-                        let kind = classify(reference, suspect, &r.bbox);
-                        (r, kind)
-                    })
-                    .collect();
-            }
             // Bare boards and binarised scans: nothing moves but by a pixel or two of
             // etching and pose; on scans, a difference that one more pixel of tolerance
             // explains is no finding either.
             if scan {
-                let pixels = region_pixels(&runs, label, &r.bbox, &grow, w);
+                let pixels = region_pixels(&runs, |l| l == label, &r.bbox, &grow, w);
                 let wider = settings.tolerance_px as u32 + 1;
                 let share =
                     share_scoring_at(reference, suspect, &pixels, wider, map.noise_sigma, grow_t);
@@ -143,13 +176,32 @@ pub(crate) fn find_regions(
             if explained_by_shift(map, reference, suspect, &r, settings, (seed_t, grow_t)) {
                 return Vec::new();
             }
-            let kind = classify(reference, suspect, &r.bbox);
-            vec![(r, kind)]
+            vec![kind_of(r)]
         })
         .collect();
     drop(t);
+    (ranked(kept, reference_from_work, seed_t), candidate_peaks)
+}
+
+/// The kept regions in reference pixels, strongest first, numbered from 1.
+fn ranked(
+    mut kept: Vec<(WorkRegion, RegionKind)>,
+    reference_from_work: f64,
+    seed_t: f32,
+) -> Vec<Region> {
     kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));
-    let regions = kept
+    // Boxes overlap, so a finding can be judged from two candidates: the weaker copy
+    // (mostly inside a stronger finding) goes.
+    let mut distinct: Vec<(WorkRegion, RegionKind)> = Vec::with_capacity(kept.len());
+    for (r, kind) in kept {
+        let inside = |k: &(WorkRegion, RegionKind)| {
+            k.0.bbox.intersection_area(&r.bbox) as f64 >= DUPLICATE_SHARE * r.bbox.area() as f64
+        };
+        if !distinct.iter().any(inside) {
+            distinct.push((r, kind));
+        }
+    }
+    distinct
         .into_iter()
         .enumerate()
         .map(|(i, (r, kind))| {
@@ -162,8 +214,7 @@ pub(crate) fn find_regions(
                 (r.area as f64 * s * s).round() as u64,
             )
         })
-        .collect();
-    (regions, candidate_peaks)
+        .collect()
 }
 
 /// The grow mask's connected components with their boxes, areas and peaks: what

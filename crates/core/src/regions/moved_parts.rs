@@ -38,6 +38,8 @@ const MIN_SOLID_PX: u64 = 1;
 const EDGE_CONTRAST: u8 = 40;
 /// Pixels per tile that decide its shift; more only cost time.
 const SAMPLES_PER_TILE: usize = 160;
+/// The longest shift searched, working px.
+const MAX_SHIFT_PX: f64 = 40.0;
 
 /// The solder mask's colour: the most common chromaticity of the reference.
 #[derive(Clone, Copy, Debug)]
@@ -358,8 +360,7 @@ impl Judge<'_> {
         gain: f32,
         t: f32,
     ) -> (i64, i64) {
-        let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
-        let sample: Vec<Strong> = pixels.iter().step_by(stride).copied().collect();
+        let sample = self.sample(pixels);
         let mut best = (centre, self.cost(&sample, centre, gain, t));
         let visit = |d: (i64, i64), best: &mut ((i64, i64), (usize, i64))| {
             if best.1 .0 == 0 || d.0.abs() > bound || d.1.abs() > bound {
@@ -370,11 +371,15 @@ impl Judge<'_> {
                 *best = (d, c);
             }
         };
+        // Nearest first, so that of the shifts that explain everything the shortest wins:
+        // a flat surface matches itself at many shifts, and the far ones are the riskiest.
         let coarse = radius / step;
-        for gy in -coarse..=coarse {
-            for gx in -coarse..=coarse {
-                visit((centre.0 + step * gx, centre.1 + step * gy), &mut best);
-            }
+        let mut grid: Vec<(i64, i64)> = (-coarse..=coarse)
+            .flat_map(|gy| (-coarse..=coarse).map(move |gx| (gx, gy)))
+            .collect();
+        grid.sort_by_key(|(gx, gy)| gx * gx + gy * gy);
+        for (gx, gy) in grid {
+            visit((centre.0 + step * gx, centre.1 + step * gy), &mut best);
         }
         let around = best.0;
         let r = step - 1;
@@ -384,6 +389,53 @@ impl Judge<'_> {
             }
         }
         best.0
+    }
+
+    /// The pixels that decide a search: at most about `SAMPLES_PER_TILE`.
+    fn sample(&self, pixels: &[Strong]) -> Vec<Strong> {
+        let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
+        pixels.iter().step_by(stride).copied().collect()
+    }
+
+    /// [`Judge::cost`] on the sample a search decides on.
+    fn sampled_cost(&self, pixels: &[Strong], d: (i64, i64), gain: f32, t: f32) -> (usize, i64) {
+        self.cost(&self.sample(pixels), d, gain, t)
+    }
+
+    /// The shift along `dir`, up to `reach`, that leaves fewest of `pixels` unexplained,
+    /// with its cost: steps of 2 px along the line, each with a pixel either side, and the
+    /// line's direction may be a few degrees off where the viewpoint's field curves.
+    fn best_shift_along(
+        &self,
+        pixels: &[Strong],
+        dir: [f64; 2],
+        reach: i64,
+        gain: f32,
+        t: f32,
+    ) -> ((i64, i64), (usize, i64)) {
+        let sample = self.sample(pixels);
+        let mut best = ((0, 0), self.cost(&sample, (0, 0), gain, t));
+        for along in (2..=reach).step_by(2) {
+            let centre = (
+                (dir[0] * along as f64).round() as i64,
+                (dir[1] * along as f64).round() as i64,
+            );
+            let side = 1 + along / 10;
+            for k in -side..=side {
+                let d = (
+                    centre.0 - (dir[1] * k as f64).round() as i64,
+                    centre.1 + (dir[0] * k as f64).round() as i64,
+                );
+                let c = self.cost(&sample, d, gain, t);
+                if c < best.1 {
+                    best = (d, c);
+                }
+            }
+            if best.1 .0 == 0 {
+                break;
+            }
+        }
+        best
     }
 
     /// The shift within `bound` that leaves fewest of `pixels` unexplained.
@@ -452,7 +504,7 @@ fn part_pieces(win: &Window) -> Vec<u32> {
 }
 
 /// The long side of the part a region lies on: the region grown over the reference's
-/// part material (not bare board), within twice its size. A fragment of a tall header's
+/// part material (not bare board), within five times its size. A fragment of a tall header's
 /// pin row moves as far as the header leans, which its own size does not tell.
 fn part_long_side(reference: &RgbImage, board: &BareBoard, bbox: &RectInWork) -> u32 {
     let (iw, ih) = reference.dimensions();
@@ -498,19 +550,23 @@ fn part_long_side(reference: &RgbImage, board: &BareBoard, bbox: &RectInWork) ->
     grown.max(bbox.w.max(bbox.h))
 }
 
-/// How much brighter the suspect shows the parts of a tile: the median ratio over every
-/// pixel that is part material in both photos, so that a light that turned relights a
-/// part's whole surface, while a chip glued onto a part (under half the tile) does not
-/// set the gain. 1 when the tile shows too little part material.
-fn relit_gain(win: &Window, tile: &RectInWork) -> f32 {
+/// How much brighter the suspect shows the parts of a tile, once the part moved by `d`:
+/// the median ratio over every pixel that is part material in the suspect and, `d`
+/// back, in the reference, so that a light that turned relights a part's whole surface
+/// wherever its top leaned to, while a chip glued onto a part (under half the tile) does
+/// not set the gain. 1 when the tile shows too little part material.
+fn relit_gain(win: &Window, tile: &RectInWork, (dx, dy): (i64, i64)) -> f32 {
     let mut ratios: Vec<f32> = Vec::new();
     let mut total = 0usize;
     for y in tile.y as i64..tile.y1() as i64 {
         for x in tile.x as i64..tile.x1() as i64 {
             let Some(i) = win.index(x, y) else { continue };
             total += 1;
-            let (r, s) = (win.r[i], win.s[i]);
-            if win.r_bare[i] || win.s_bare[i] {
+            let Some(j) = win.index(x - dx, y - dy) else {
+                continue;
+            };
+            let (r, s) = (win.r[j], win.s[i]);
+            if win.r_bare[j] || win.s_bare[i] {
                 continue;
             }
             let lum = |p: [u8; 3]| p.iter().map(|&v| v as f32).sum::<f32>() / 3.0 + 8.0;
@@ -534,18 +590,35 @@ pub(crate) struct Limits {
     pub(crate) shift_floor: f64,
     /// The largest shift even the tallest part leans by, however long it is.
     pub(crate) shift_cap: f64,
+    /// The direction parts lean in this pair (a unit vector, suspect minus reference),
+    /// once [`lean_direction`] has found one: pieces may then move along it as far as
+    /// `shift_cap`, whatever their size.
+    pub(crate) lean: Option<[f64; 2]>,
 }
 
-/// Judges the strong pixels of `bbox` against a moved-part model: the pieces of what is
-/// left that are solid, at least `min_area` and as strong as the seed threshold.
+/// What one judgement found, and the rigid shifts of the pieces it explained: the
+/// evidence [`lean_direction`] reads the pair's viewpoint from.
+pub(crate) struct Judgement {
+    pub(crate) left: Vec<WorkRegion>,
+    pub(crate) shifts: Vec<[i64; 2]>,
+}
+
+/// A piece moves along the lean only while most of it is part material in both photos:
+/// a part that leans overlaps itself, an implant on bare board does not.
+const MIN_LEAN_OVERLAP: f64 = 0.5;
+
+/// Judges the strong pixels of `bbox` (`strong`) against a moved-part model: the pieces
+/// of what is left that are solid, at least `min_area` and as strong as the seed
+/// threshold.
 pub(crate) fn unexplained(
     map: &ScoreMap,
     reference: &RgbImage,
     suspect: &RgbImage,
     board: &BareBoard,
     bbox: &RectInWork,
+    strong: &[(u32, u32)],
     limits: &Limits,
-) -> Vec<WorkRegion> {
+) -> Judgement {
     // Tall parts lean by more than placement moves them, and tall parts are big: the
     // bound grows with the region, as a share of its long side.
     let long_side = part_long_side(reference, board, bbox) as f64;
@@ -553,9 +626,14 @@ pub(crate) fn unexplained(
         .shift_floor
         .max(0.1 * long_side)
         .min(limits.shift_cap)
-        .clamp(2.0, 40.0)
+        .clamp(2.0, MAX_SHIFT_PX)
         .round() as i64;
-    let win = Window::new(reference, suspect, board, bbox, bound + 1);
+    // Along the pair's lean, any part may move as far as the tallest leans.
+    let reach = match limits.lean {
+        Some(_) => (limits.shift_cap.clamp(2.0, MAX_SHIFT_PX).round() as i64).max(bound),
+        None => bound,
+    };
+    let win = Window::new(reference, suspect, board, bbox, reach + 1);
     let judge = Judge {
         win: &win,
         inv_sigma: 1.0 / map.noise_sigma,
@@ -563,28 +641,25 @@ pub(crate) fn unexplained(
     let pieces = part_pieces(&win);
     // Strong pixels by the piece of part they lie on, then by tile.
     let mut by_piece: std::collections::BTreeMap<u32, Vec<Strong>> = Default::default();
-    for y in bbox.y..bbox.y1() {
-        for x in bbox.x..bbox.x1() {
-            let score = map.at(x, y);
-            if score < limits.grow {
-                continue;
-            }
-            let (x, y) = (x as i64, y as i64);
-            let Some(i) = win.index(x, y) else { continue };
-            // Bare board in both photos is the light's doing, never a finding.
-            if pieces[i] != 0 {
-                by_piece.entry(pieces[i]).or_default().push(Strong {
-                    x,
-                    y,
-                    i,
-                    score,
-                    settled: (win.r_bare[i] && win.s_bare[i]) || relit(win.r[i], win.s[i]),
-                });
-            }
+    for &(x, y) in strong {
+        let score = map.at(x, y);
+        let (x, y) = (x as i64, y as i64);
+        let Some(i) = win.index(x, y) else { continue };
+        // Bare board in both photos is the light's doing, never a finding.
+        if pieces[i] != 0 {
+            by_piece.entry(pieces[i]).or_default().push(Strong {
+                x,
+                y,
+                i,
+                score,
+                settled: (win.r_bare[i] && win.s_bare[i]) || relit(win.r[i], win.s[i]),
+            });
         }
     }
+    let overlap = piece_overlap(&win, &pieces);
     let mut left: Vec<(i64, i64, f32)> = Vec::new();
-    for pixels in by_piece.values() {
+    let mut shifts: Vec<[i64; 2]> = Vec::new();
+    for (label, pixels) in &by_piece {
         // A part is rigid: it moved as one, then each tile may differ by what a small
         // turn makes of its distance from the part's centre. A smaller look-alike
         // package or a changed marking is no such motion.
@@ -597,7 +672,7 @@ pub(crate) fn unexplained(
         }
         let centroid = (sx / pixels.len() as f64, sy / pixels.len() as f64);
         let extent = Rect::from_corners(x0 as u32, y0 as u32, x1 as u32 + 1, y1 as u32 + 1);
-        let piece_gain = relit_gain(&win, &extent);
+        let piece_gain = relit_gain(&win, &extent, (0, 0));
         // Edges decide where a part went; its flat top, shaded anew by the light, would
         // match anywhere on itself.
         let edges: Vec<Strong> = pixels
@@ -610,7 +685,23 @@ pub(crate) fn unexplained(
         } else {
             pixels
         };
-        let rigid = judge.best_shift(decisive, bound, piece_gain, limits.grow);
+        let mut rigid = judge.best_shift(decisive, bound, piece_gain, limits.grow);
+        let mut tile_bound = bound;
+        let mut rigid_cost = judge.sampled_cost(decisive, rigid, piece_gain, limits.grow);
+        let leans = overlap.get(label).is_some_and(|&o| o >= MIN_LEAN_OVERLAP);
+        if let Some(dir) = limits.lean {
+            if rigid_cost.0 > 0 && leans {
+                let (along, cost) =
+                    judge.best_shift_along(decisive, dir, reach, piece_gain, limits.grow);
+                if cost < rigid_cost {
+                    (rigid, rigid_cost, tile_bound) = (along, cost, reach);
+                }
+            }
+        }
+        // Most of the piece's edges explained: its shift is evidence of the viewpoint.
+        if rigid_cost.0 * 5 <= judge.sample(decisive).len() {
+            shifts.push([rigid.0, rigid.1]);
+        }
         let mut tiles: std::collections::BTreeMap<(i64, i64), Vec<Strong>> = Default::default();
         for p in pixels {
             tiles
@@ -626,11 +717,13 @@ pub(crate) fn unexplained(
                 ((tx + 1) * t) as u32,
                 ((ty + 1) * t) as u32,
             );
-            let gain = relit_gain(&win, &tile);
+            let gain = relit_gain(&win, &tile, rigid);
             let centre = tile.centre();
             let dist = (centre[0] - centroid.0).hypot(centre[1] - centroid.1);
             let slack = 1 + (MAX_TURN * dist).ceil() as i64;
-            let d = judge.best_shift_near(tile_pixels, rigid, slack, bound, gain, limits.grow);
+            let d = judge.best_shift_near(tile_pixels, rigid, slack, tile_bound, gain, limits.grow);
+            // The light on the part as it sits in the suspect, not on what it left.
+            let gain = relit_gain(&win, &tile, d);
             for p in tile_pixels {
                 let c = judge.residual(p, d, gain);
                 if c >= limits.grow {
@@ -639,7 +732,28 @@ pub(crate) fn unexplained(
             }
         }
     }
-    left_pieces(&left, limits)
+    Judgement {
+        left: left_pieces(&left, limits),
+        shifts,
+    }
+}
+
+/// Per piece: the share of its pixels that are part material in both photos, out of
+/// those that are in either.
+fn piece_overlap(win: &Window, pieces: &[u32]) -> std::collections::BTreeMap<u32, f64> {
+    let mut counts: std::collections::BTreeMap<u32, (u32, u32)> = Default::default();
+    for (i, &label) in pieces.iter().enumerate() {
+        if label == 0 {
+            continue;
+        }
+        let c = counts.entry(label).or_default();
+        c.1 += 1;
+        c.0 += u32::from(!win.r_bare[i] && !win.s_bare[i]);
+    }
+    counts
+        .into_iter()
+        .map(|(label, (both, either))| (label, both as f64 / either.max(1) as f64))
+        .collect()
 }
 
 /// The unexplained pixels as separate findings: pixels within two of each other belong
