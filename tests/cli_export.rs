@@ -8,7 +8,8 @@ use common::*;
 #[test]
 fn export_rebuilds_a_session_and_rejects_a_bad_one() {
     let dir = temp_dir("export");
-    let mut spec = CaseSpec::new(2000, 1500, 44);
+    // Two changes the detector finds: an added 0402 and a resistor swapped for a capacitor.
+    let mut spec = CaseSpec::new(2000, 1500, 45);
     spec.modifications = 2;
     spec.difficulty = 0.2;
     write_case(&dir, &spec);

@@ -129,7 +129,7 @@ pub(crate) fn find_regions(
         // First every candidate against placement alone; the pieces that explained
         // tell which way this pair's viewpoint leans tall parts, and what is left is
         // judged again allowing that lean.
-        let judged: Vec<_> = candidates
+        let judged: Vec<_> = outermost(candidates)
             .into_par_iter()
             .map(|(_, r)| {
                 // Every strong pixel of the box, a neighbour's too: the strokes of a
@@ -181,6 +181,23 @@ pub(crate) fn find_regions(
         .collect();
     drop(t);
     (ranked(kept, reference_from_work, seed_t), candidate_peaks)
+}
+
+/// The candidates no other candidate's box contains. Every strong pixel of a box is
+/// judged with its candidate, so one inside another's box is judged with that one; judged
+/// alone too, in a window too small to see its whole part, a pin of a leaning header
+/// would be reported although its header explained it.
+fn outermost(mut candidates: Vec<(usize, WorkRegion)>) -> Vec<(usize, WorkRegion)> {
+    candidates.sort_by_key(|(_, r)| std::cmp::Reverse(r.bbox.area()));
+    let mut outer: Vec<(usize, WorkRegion)> = Vec::with_capacity(candidates.len());
+    for (label, r) in candidates {
+        let contains =
+            |(_, o): &(usize, WorkRegion)| o.bbox.intersection_area(&r.bbox) == r.bbox.area();
+        if !outer.iter().any(contains) {
+            outer.push((label, r));
+        }
+    }
+    outer
 }
 
 /// The kept regions in reference pixels, strongest first, numbered from 1.
@@ -484,6 +501,23 @@ fn edge_energy(img: &RgbImage, bbox: &RectInWork) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_candidate_inside_another_is_judged_with_it() {
+        let at = |x, y, w, h| WorkRegion {
+            bbox: Rect::from_corners(x, y, x + w, y + h),
+            area: 10,
+            peak: 30.0,
+        };
+        let candidates = vec![
+            (1, at(100, 100, 10, 10)),
+            (2, at(90, 90, 200, 60)),
+            (3, at(280, 140, 30, 30)),
+        ];
+        let labels: Vec<usize> = outermost(candidates).iter().map(|(l, _)| *l).collect();
+        // 1 lies inside 2; 3 only overlaps it.
+        assert_eq!(labels, vec![2, 3]);
+    }
 
     #[test]
     fn the_ignore_raster_matches_the_centre_rule() {
