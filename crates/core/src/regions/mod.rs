@@ -4,7 +4,6 @@
 use crate::diff::{is_metal, max_filter, ScoreMap, SPECULAR_DISCOUNT};
 mod components;
 mod displaced_edges;
-mod lean;
 mod moved_parts;
 
 use crate::normalise::is_two_tone;
@@ -15,7 +14,6 @@ use crate::settings::DetectSettings;
 use components::label_runs;
 use displaced_edges::{region_pixels, share_scoring_at, without_hairlines, MIN_WIDER_SHARE};
 use image::RgbImage;
-use lean::lean_direction;
 use moved_parts::{unexplained, BareBoard, Limits};
 use rayon::prelude::*;
 
@@ -117,7 +115,6 @@ pub(crate) fn find_regions(
         min_area: min_area_work,
         shift_floor: MAX_PART_SHIFT_MM * px_per_mm / reference_from_work,
         shift_cap: MAX_LEAN_MM * px_per_mm * settings.scale_uncertainty() / reference_from_work,
-        lean: None,
     };
     drop(t);
     let t = crate::trace::span("regions.judge");
@@ -126,32 +123,13 @@ pub(crate) fn find_regions(
         (r, kind)
     };
     if assembled {
-        // First every candidate against placement alone; the pieces that explained
-        // tell which way this pair's viewpoint leans tall parts, and what is left is
-        // judged again allowing that lean.
-        let judged: Vec<_> = outermost(candidates)
+        let kept = outermost(candidates)
             .into_par_iter()
-            .map(|(_, r)| {
+            .flat_map_iter(|(_, r)| {
                 // Every strong pixel of the box, a neighbour's too: the strokes of a
                 // changed marking are many small components that only count together.
                 let strong = region_pixels(&runs, |_| true, &r.bbox, &grow, w);
-                let j = unexplained(map, reference, suspect, board, &r.bbox, &strong, &limits);
-                (r, strong, j)
-            })
-            .collect();
-        let lean = lean_direction(
-            judged.iter().flat_map(|(_, _, j)| &j.shifts),
-            limits.shift_floor,
-        );
-        let leaning = Limits { lean, ..limits };
-        let kept = judged
-            .into_par_iter()
-            .flat_map_iter(|(r, strong, j)| {
-                if leaning.lean.is_some() && !j.left.is_empty() {
-                    unexplained(map, reference, suspect, board, &r.bbox, &strong, &leaning).left
-                } else {
-                    j.left
-                }
+                unexplained(map, reference, suspect, board, &r.bbox, &strong, &limits)
             })
             .map(kind_of)
             .collect();

@@ -397,47 +397,6 @@ impl Judge<'_> {
         pixels.iter().step_by(stride).copied().collect()
     }
 
-    /// [`Judge::cost`] on the sample a search decides on.
-    fn sampled_cost(&self, pixels: &[Strong], d: (i64, i64), gain: f32, t: f32) -> (usize, i64) {
-        self.cost(&self.sample(pixels), d, gain, t)
-    }
-
-    /// The shift along `dir`, up to `reach`, that leaves fewest of `pixels` unexplained,
-    /// with its cost: steps of 2 px along the line, each with a pixel either side, and the
-    /// line's direction may be a few degrees off where the viewpoint's field curves.
-    fn best_shift_along(
-        &self,
-        pixels: &[Strong],
-        dir: [f64; 2],
-        reach: i64,
-        gain: f32,
-        t: f32,
-    ) -> ((i64, i64), (usize, i64)) {
-        let sample = self.sample(pixels);
-        let mut best = ((0, 0), self.cost(&sample, (0, 0), gain, t));
-        for along in (2..=reach).step_by(2) {
-            let centre = (
-                (dir[0] * along as f64).round() as i64,
-                (dir[1] * along as f64).round() as i64,
-            );
-            let side = 1 + along / 10;
-            for k in -side..=side {
-                let d = (
-                    centre.0 - (dir[1] * k as f64).round() as i64,
-                    centre.1 + (dir[0] * k as f64).round() as i64,
-                );
-                let c = self.cost(&sample, d, gain, t);
-                if c < best.1 {
-                    best = (d, c);
-                }
-            }
-            if best.1 .0 == 0 {
-                break;
-            }
-        }
-        best
-    }
-
     /// The shift within `bound` that leaves fewest of `pixels` unexplained.
     fn best_shift(&self, pixels: &[Strong], bound: i64, gain: f32, t: f32) -> (i64, i64) {
         let step = if bound > 12 { 3 } else { 2 };
@@ -504,7 +463,7 @@ fn part_pieces(win: &Window) -> Vec<u32> {
 }
 
 /// The long side of the part a region lies on: the region grown over the reference's
-/// part material (not bare board), within five times its size. A fragment of a tall header's
+/// part material (not bare board), within twice its size. A fragment of a tall header's
 /// pin row moves as far as the header leans, which its own size does not tell.
 fn part_long_side(reference: &RgbImage, board: &BareBoard, bbox: &RectInWork) -> u32 {
     let (iw, ih) = reference.dimensions();
@@ -590,22 +549,7 @@ pub(crate) struct Limits {
     pub(crate) shift_floor: f64,
     /// The largest shift even the tallest part leans by, however long it is.
     pub(crate) shift_cap: f64,
-    /// The direction parts lean in this pair (a unit vector, suspect minus reference),
-    /// once [`lean_direction`] has found one: pieces may then move along it as far as
-    /// `shift_cap`, whatever their size.
-    pub(crate) lean: Option<[f64; 2]>,
 }
-
-/// What one judgement found, and the rigid shifts of the pieces it explained: the
-/// evidence [`lean_direction`] reads the pair's viewpoint from.
-pub(crate) struct Judgement {
-    pub(crate) left: Vec<WorkRegion>,
-    pub(crate) shifts: Vec<[i64; 2]>,
-}
-
-/// A piece moves along the lean only while most of it is part material in both photos:
-/// a part that leans overlaps itself, an implant on bare board does not.
-const MIN_LEAN_OVERLAP: f64 = 0.5;
 
 /// Judges the strong pixels of `bbox` (`strong`) against a moved-part model: the pieces
 /// of what is left that are solid, at least `min_area` and as strong as the seed
@@ -618,7 +562,7 @@ pub(crate) fn unexplained(
     bbox: &RectInWork,
     strong: &[(u32, u32)],
     limits: &Limits,
-) -> Judgement {
+) -> Vec<WorkRegion> {
     // Tall parts lean by more than placement moves them, and tall parts are big: the
     // bound grows with the region, as a share of its long side.
     let long_side = part_long_side(reference, board, bbox) as f64;
@@ -628,12 +572,7 @@ pub(crate) fn unexplained(
         .min(limits.shift_cap)
         .clamp(2.0, MAX_SHIFT_PX)
         .round() as i64;
-    // Along the pair's lean, any part may move as far as the tallest leans.
-    let reach = match limits.lean {
-        Some(_) => (limits.shift_cap.clamp(2.0, MAX_SHIFT_PX).round() as i64).max(bound),
-        None => bound,
-    };
-    let win = Window::new(reference, suspect, board, bbox, reach + 1);
+    let win = Window::new(reference, suspect, board, bbox, bound + 1);
     let judge = Judge {
         win: &win,
         inv_sigma: 1.0 / map.noise_sigma,
@@ -656,10 +595,8 @@ pub(crate) fn unexplained(
             });
         }
     }
-    let overlap = piece_overlap(&win, &pieces);
     let mut left: Vec<(i64, i64, f32)> = Vec::new();
-    let mut shifts: Vec<[i64; 2]> = Vec::new();
-    for (label, pixels) in &by_piece {
+    for pixels in by_piece.values() {
         // A part is rigid: it moved as one, then each tile may differ by what a small
         // turn makes of its distance from the part's centre. A smaller look-alike
         // package or a changed marking is no such motion.
@@ -685,23 +622,7 @@ pub(crate) fn unexplained(
         } else {
             pixels
         };
-        let mut rigid = judge.best_shift(decisive, bound, piece_gain, limits.grow);
-        let mut tile_bound = bound;
-        let mut rigid_cost = judge.sampled_cost(decisive, rigid, piece_gain, limits.grow);
-        let leans = overlap.get(label).is_some_and(|&o| o >= MIN_LEAN_OVERLAP);
-        if let Some(dir) = limits.lean {
-            if rigid_cost.0 > 0 && leans {
-                let (along, cost) =
-                    judge.best_shift_along(decisive, dir, reach, piece_gain, limits.grow);
-                if cost < rigid_cost {
-                    (rigid, rigid_cost, tile_bound) = (along, cost, reach);
-                }
-            }
-        }
-        // Most of the piece's edges explained: its shift is evidence of the viewpoint.
-        if rigid_cost.0 * 5 <= judge.sample(decisive).len() {
-            shifts.push([rigid.0, rigid.1]);
-        }
+        let rigid = judge.best_shift(decisive, bound, piece_gain, limits.grow);
         let mut tiles: std::collections::BTreeMap<(i64, i64), Vec<Strong>> = Default::default();
         for p in pixels {
             tiles
@@ -721,7 +642,7 @@ pub(crate) fn unexplained(
             let centre = tile.centre();
             let dist = (centre[0] - centroid.0).hypot(centre[1] - centroid.1);
             let slack = 1 + (MAX_TURN * dist).ceil() as i64;
-            let d = judge.best_shift_near(tile_pixels, rigid, slack, tile_bound, gain, limits.grow);
+            let d = judge.best_shift_near(tile_pixels, rigid, slack, bound, gain, limits.grow);
             // The light on the part as it sits in the suspect, not on what it left.
             let gain = relit_gain(&win, &tile, d);
             for p in tile_pixels {
@@ -732,28 +653,7 @@ pub(crate) fn unexplained(
             }
         }
     }
-    Judgement {
-        left: left_pieces(&left, limits),
-        shifts,
-    }
-}
-
-/// Per piece: the share of its pixels that are part material in both photos, out of
-/// those that are in either.
-fn piece_overlap(win: &Window, pieces: &[u32]) -> std::collections::BTreeMap<u32, f64> {
-    let mut counts: std::collections::BTreeMap<u32, (u32, u32)> = Default::default();
-    for (i, &label) in pieces.iter().enumerate() {
-        if label == 0 {
-            continue;
-        }
-        let c = counts.entry(label).or_default();
-        c.1 += 1;
-        c.0 += u32::from(!win.r_bare[i] && !win.s_bare[i]);
-    }
-    counts
-        .into_iter()
-        .map(|(label, (both, either))| (label, both as f64 / either.max(1) as f64))
-        .collect()
+    left_pieces(&left, limits)
 }
 
 /// The unexplained pixels as separate findings: pixels within two of each other belong
