@@ -134,7 +134,10 @@ pub(crate) fn find_regions(
             .map(kind_of)
             .collect();
         drop(t);
-        return (ranked(kept, reference_from_work, seed_t), candidate_peaks);
+        return (
+            ranked(distinct(kept), reference_from_work, seed_t),
+            candidate_peaks,
+        );
     }
     let kept: Vec<(WorkRegion, RegionKind)> = candidates
         .into_par_iter()
@@ -178,6 +181,22 @@ fn outermost(mut candidates: Vec<(usize, WorkRegion)>) -> Vec<(usize, WorkRegion
     outer
 }
 
+/// `kept` without the weaker of two findings that are one: boxes of outermost candidates
+/// still overlap, so a finding can be judged from two of them.
+fn distinct(mut kept: Vec<(WorkRegion, RegionKind)>) -> Vec<(WorkRegion, RegionKind)> {
+    kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));
+    let mut out: Vec<(WorkRegion, RegionKind)> = Vec::with_capacity(kept.len());
+    for (r, kind) in kept {
+        let inside = |k: &(WorkRegion, RegionKind)| {
+            k.0.bbox.intersection_area(&r.bbox) as f64 >= DUPLICATE_SHARE * r.bbox.area() as f64
+        };
+        if !out.iter().any(inside) {
+            out.push((r, kind));
+        }
+    }
+    out
+}
+
 /// The kept regions in reference pixels, strongest first, numbered from 1.
 fn ranked(
     mut kept: Vec<(WorkRegion, RegionKind)>,
@@ -185,19 +204,7 @@ fn ranked(
     seed_t: f32,
 ) -> Vec<Region> {
     kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));
-    // Boxes overlap, so a finding can be judged from two candidates: the weaker copy
-    // (mostly inside a stronger finding) goes.
-    let mut distinct: Vec<(WorkRegion, RegionKind)> = Vec::with_capacity(kept.len());
-    for (r, kind) in kept {
-        let inside = |k: &(WorkRegion, RegionKind)| {
-            k.0.bbox.intersection_area(&r.bbox) as f64 >= DUPLICATE_SHARE * r.bbox.area() as f64
-        };
-        if !distinct.iter().any(inside) {
-            distinct.push((r, kind));
-        }
-    }
-    distinct
-        .into_iter()
+    kept.into_iter()
         .enumerate()
         .map(|(i, (r, kind))| {
             let s = reference_from_work;
