@@ -360,7 +360,8 @@ impl Judge<'_> {
         gain: f32,
         t: f32,
     ) -> (i64, i64) {
-        let sample = self.sample(pixels);
+        let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
+        let sample: Vec<Strong> = pixels.iter().step_by(stride).copied().collect();
         let mut best = (centre, self.cost(&sample, centre, gain, t));
         let visit = |d: (i64, i64), best: &mut ((i64, i64), (usize, i64))| {
             if best.1 .0 == 0 || d.0.abs() > bound || d.1.abs() > bound {
@@ -389,12 +390,6 @@ impl Judge<'_> {
             }
         }
         best.0
-    }
-
-    /// The pixels that decide a search: at most about `SAMPLES_PER_TILE`.
-    fn sample(&self, pixels: &[Strong]) -> Vec<Strong> {
-        let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
-        pixels.iter().step_by(stride).copied().collect()
     }
 
     /// The shift within `bound` that leaves fewest of `pixels` unexplained.
