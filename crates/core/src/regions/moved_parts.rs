@@ -26,6 +26,7 @@ use super::WorkRegion;
 use crate::diff::{is_metal, ScoreMap, EDGE_TOLERANCE, SPECULAR_DISCOUNT};
 use crate::rect::{Rect, RectInWork};
 use image::RgbImage;
+use rayon::prelude::*;
 
 /// Tiles of a region get their own shift, so a part that turned is a set of shifts.
 const TILE: usize = 24;
@@ -121,7 +122,17 @@ impl BareBoard {
     /// direction must match and its strength may drop to a third.
     #[inline]
     fn is_bare(&self, p: [u8; 3]) -> bool {
-        let (c, l) = chroma_lum(p);
+        let (chroma, lum) = chroma_lum(p);
+        self.is_bare_hue(chroma, lum)
+    }
+
+    #[inline]
+    fn is_bare_surface(&self, s: &Surface) -> bool {
+        self.is_bare_hue(s.chroma, s.lum)
+    }
+
+    #[inline]
+    fn is_bare_hue(&self, c: [f32; 3], l: f32) -> bool {
         let ratio = (l + 8.0) / (self.lum + 8.0);
         if !(0.2..=2.2).contains(&ratio) {
             return false;
@@ -136,13 +147,36 @@ impl BareBoard {
     }
 }
 
+/// What the material tests read of one pixel, worked out once per window: the shift
+/// search asks them of the same pixels hundreds of times.
+#[derive(Clone, Copy)]
+struct Surface {
+    chroma: [f32; 3],
+    lum: f32,
+    metal: bool,
+    bright: bool,
+}
+
+impl Surface {
+    #[inline]
+    fn of(p: [u8; 3]) -> Self {
+        let (chroma, lum) = chroma_lum(p);
+        Self {
+            chroma,
+            lum,
+            metal: is_metal(p),
+            bright: p.iter().map(|&v| v as u32).sum::<u32>() >= 3 * 120,
+        }
+    }
+}
+
 /// A surface under another light: a metal can, a gold pad, a part's body. The same hue
 /// in both photos, one of them lit, within the brightness a turned light makes. Dark
 /// material on dark material is not relit: that is where a chip glued on a chip hides.
 #[inline]
-fn relit(r: [u8; 3], s: [u8; 3]) -> bool {
-    let (cr, lr) = chroma_lum(r);
-    let (cs, ls) = chroma_lum(s);
+fn relit(r: &Surface, s: &Surface) -> bool {
+    let (cr, lr) = (r.chroma, r.lum);
+    let (cs, ls) = (s.chroma, s.lum);
     let ratio = (ls + 8.0) / (lr + 8.0);
     let d = norm([cr[0] - cs[0], cr[1] - cs[1], cr[2] - cs[2]]);
     d < 0.1 && lr.max(ls) >= 100.0 && (0.45..=2.2).contains(&ratio)
@@ -151,9 +185,8 @@ fn relit(r: [u8; 3], s: [u8; 3]) -> bool {
 /// The same surface once the part moved: relit, or metal that is bright in the other
 /// photo too, whose glint took the colour of whatever the light now reflects.
 #[inline]
-fn same_material(r: [u8; 3], s: [u8; 3]) -> bool {
-    let bright = |p: [u8; 3]| p.iter().map(|&v| v as u32).sum::<u32>() >= 3 * 120;
-    relit(r, s) || (is_metal(r) && bright(s)) || (bright(r) && is_metal(s))
+fn same_material(r: &Surface, s: &Surface) -> bool {
+    (r.metal && s.bright) || (r.bright && s.metal) || relit(r, s)
 }
 
 #[inline]
@@ -174,21 +207,41 @@ struct Window {
     /// Bare board (solder mask) in each photo, judged once per pixel.
     r_bare: Vec<bool>,
     s_bare: Vec<bool>,
+    r_surface: Vec<Surface>,
+    s_surface: Vec<Surface>,
 }
 
+/// The 3x3 minimum and maximum of every pixel, per channel, as two 3-tap passes.
 fn ranges(px: &[[u8; 3]], w: usize, h: usize) -> Vec<[[u8; 3]; 2]> {
-    let mut out = vec![[[255u8; 3], [0u8; 3]]; w * h];
+    let fold = |a: [[u8; 3]; 2], b: [[u8; 3]; 2]| {
+        [
+            std::array::from_fn(|c| a[0][c].min(b[0][c])),
+            std::array::from_fn(|c| a[1][c].max(b[1][c])),
+        ]
+    };
+    let mut across = vec![[[255u8; 3], [0u8; 3]]; w * h];
+    for y in 0..h {
+        let row = &px[y * w..(y + 1) * w];
+        for x in 0..w {
+            let mut o = [row[x], row[x]];
+            if x > 0 {
+                o = fold(o, [row[x - 1], row[x - 1]]);
+            }
+            if x + 1 < w {
+                o = fold(o, [row[x + 1], row[x + 1]]);
+            }
+            across[y * w + x] = o;
+        }
+    }
+    let mut out = across.clone();
     for y in 0..h {
         for x in 0..w {
-            let o = &mut out[y * w + x];
-            for yy in y.saturating_sub(1)..(y + 2).min(h) {
-                for xx in x.saturating_sub(1)..(x + 2).min(w) {
-                    let p = px[yy * w + xx];
-                    for c in 0..3 {
-                        o[0][c] = o[0][c].min(p[c]);
-                        o[1][c] = o[1][c].max(p[c]);
-                    }
-                }
+            let i = y * w + x;
+            if y > 0 {
+                out[i] = fold(out[i], across[i - w]);
+            }
+            if y + 1 < h {
+                out[i] = fold(out[i], across[i + w]);
             }
         }
     }
@@ -209,17 +262,24 @@ impl Window {
         let x1 = (bbox.x1() as i64 + margin).min(iw);
         let y1 = (bbox.y1() as i64 + margin).min(ih);
         let (w, h) = (x1 - x0, y1 - y0);
-        let grab = |img: &RgbImage| -> Vec<[u8; 3]> {
-            (y0..y1)
-                .flat_map(|y| (x0..x1).map(move |x| (x, y)))
-                .map(|(x, y)| img.get_pixel(x as u32, y as u32).0)
-                .collect()
+        // Each photo's side of the window, the two at once.
+        let side = |img: &RgbImage| {
+            let stride = 3 * img.width() as usize;
+            let raw = img.as_raw();
+            let px: Vec<[u8; 3]> = (y0..y1)
+                .flat_map(|y| {
+                    let row = y as usize * stride;
+                    raw[row + 3 * x0 as usize..row + 3 * x1 as usize].chunks_exact(3)
+                })
+                .map(|p| [p[0], p[1], p[2]])
+                .collect();
+            let range = ranges(&px, w as usize, h as usize);
+            let surface: Vec<Surface> = px.iter().map(|&p| Surface::of(p)).collect();
+            let bare: Vec<bool> = surface.iter().map(|s| board.is_bare_surface(s)).collect();
+            (px, range, bare, surface)
         };
-        let (r, s) = (grab(reference), grab(suspect));
-        let r_range = ranges(&r, w as usize, h as usize);
-        let s_range = ranges(&s, w as usize, h as usize);
-        let r_bare = r.iter().map(|&p| board.is_bare(p)).collect();
-        let s_bare = s.iter().map(|&p| board.is_bare(p)).collect();
+        let ((r, r_range, r_bare, r_surface), (s, s_range, s_bare, s_surface)) =
+            rayon::join(|| side(reference), || side(suspect));
         Self {
             x0,
             y0,
@@ -231,6 +291,8 @@ impl Window {
             s_range,
             r_bare,
             s_bare,
+            r_surface,
+            s_surface,
         }
     }
 
@@ -252,7 +314,13 @@ impl Window {
     /// noise sigmas: how far either lies outside the other's 3x3 range.
     #[inline]
     fn pair(&self, ir: usize, is: usize, inv_sigma: f32, gain: f32) -> f32 {
-        let lit = |p: [u8; 3]| p.map(|v| (v as f32 * gain).min(255.0) as u8);
+        let lit = |p: [u8; 3]| {
+            if gain == 1.0 {
+                p
+            } else {
+                p.map(|v| (v as f32 * gain).min(255.0) as u8)
+            }
+        };
         let (r, s) = (lit(self.r[ir]), self.s[is]);
         let [min_r, max_r] = self.r_range[ir].map(lit);
         let [min_s, max_s] = self.s_range[is];
@@ -265,7 +333,7 @@ impl Window {
             let d = (d1.max(d2).max(0) as f32 - EDGE_TOLERANCE * contrast).max(0.0);
             sum += d * d;
         }
-        let specular = is_metal(r) && is_metal(s);
+        let specular = self.s_surface[is].metal && is_metal(r);
         sum.sqrt() * inv_sigma * if specular { SPECULAR_DISCOUNT } else { 1.0 }
     }
 }
@@ -292,7 +360,7 @@ impl Judge<'_> {
     #[inline]
     fn residual(&self, p: &Strong, (dx, dy): (i64, i64), gain: f32) -> f32 {
         let win = self.win;
-        let (r, s) = (win.r[p.i], win.s[p.i]);
+        let (r, s) = (&win.r_surface[p.i], &win.s_surface[p.i]);
         let (r_bare, s_bare) = (win.r_bare[p.i], win.s_bare[p.i]);
         if p.settled {
             return 0.0;
@@ -303,7 +371,7 @@ impl Judge<'_> {
         }
         if !r_bare {
             if let Some(j) = win.index(p.x + dx, p.y + dy) {
-                if same_material(r, win.s[j]) {
+                if same_material(r, &win.s_surface[j]) {
                     return 0.0;
                 }
                 best = best.min(win.pair(p.i, j, self.inv_sigma, gain));
@@ -311,7 +379,7 @@ impl Judge<'_> {
         }
         if !s_bare {
             if let Some(j) = win.index(p.x - dx, p.y - dy) {
-                if same_material(win.r[j], s) {
+                if same_material(&win.r_surface[j], s) {
                     return 0.0;
                 }
                 best = best.min(win.pair(j, p.i, self.inv_sigma, gain));
@@ -337,13 +405,32 @@ impl Judge<'_> {
     }
 
     /// How many of `pixels` stay above `t` under shift `d`, with the length of the shift
-    /// breaking ties: the smallest motion that explains as much.
-    fn cost(&self, pixels: &[Strong], d: (i64, i64), gain: f32, t: f32) -> (usize, i64) {
-        let n = pixels
-            .iter()
-            .filter(|p| self.residual(p, d, gain) >= t)
-            .count();
-        (n, d.0 * d.0 + d.1 * d.1)
+    /// breaking ties: the smallest motion that explains as much. None as soon as it
+    /// cannot beat `best`.
+    fn cost(
+        &self,
+        pixels: &[Strong],
+        d: (i64, i64),
+        gain: f32,
+        t: f32,
+        best: Option<(usize, i64)>,
+    ) -> Option<(usize, i64)> {
+        let len = d.0 * d.0 + d.1 * d.1;
+        let give_up = match best {
+            Some((n, best_len)) if len < best_len => n + 1,
+            Some((n, _)) => n,
+            None => usize::MAX,
+        };
+        let mut n = 0;
+        for p in pixels {
+            if self.residual(p, d, gain) >= t {
+                n += 1;
+                if n >= give_up {
+                    return None;
+                }
+            }
+        }
+        Some((n, len))
     }
 
     /// The shift within `radius` of `centre` (and within `bound`) that leaves fewest of
@@ -362,24 +449,19 @@ impl Judge<'_> {
     ) -> (i64, i64) {
         let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
         let sample: Vec<Strong> = pixels.iter().step_by(stride).copied().collect();
-        let mut best = (centre, self.cost(&sample, centre, gain, t));
+        let first = self.cost(&sample, centre, gain, t, None);
+        let mut best = (centre, first.unwrap_or((0, 0)));
         let visit = |d: (i64, i64), best: &mut ((i64, i64), (usize, i64))| {
             if best.1 .0 == 0 || d.0.abs() > bound || d.1.abs() > bound {
                 return;
             }
-            let c = self.cost(&sample, d, gain, t);
-            if c < best.1 {
+            if let Some(c) = self.cost(&sample, d, gain, t, Some(best.1)) {
                 *best = (d, c);
             }
         };
         // Nearest first, so that of the shifts that explain everything the shortest wins:
         // a flat surface matches itself at many shifts, and the far ones are the riskiest.
-        let coarse = radius / step;
-        let mut grid: Vec<(i64, i64)> = (-coarse..=coarse)
-            .flat_map(|gy| (-coarse..=coarse).map(move |gx| (gx, gy)))
-            .collect();
-        grid.sort_by_key(|(gx, gy)| gx * gx + gy * gy);
-        for (gx, gy) in grid {
+        for &(gx, gy) in nearest_first(radius / step) {
             visit((centre.0 + step * gx, centre.1 + step * gy), &mut best);
         }
         let around = best.0;
@@ -413,6 +495,24 @@ impl Judge<'_> {
         let step = if slack > 2 { 2 } else { 1 };
         self.search(pixels, centre, slack, step, bound, gain, t)
     }
+}
+
+/// The offsets of a square grid of half-width `coarse`, nearest the centre first, ties in
+/// row order. Each grid is built once: the shift search walks one for every piece and
+/// tile. A shift and its centre both lie within `MAX_SHIFT_PX`, so no grid needs to
+/// reach further than twice that.
+fn nearest_first(coarse: i64) -> &'static [(i64, i64)] {
+    const WIDEST: usize = 2 * MAX_SHIFT_PX as usize;
+    static GRIDS: [std::sync::OnceLock<Vec<(i64, i64)>>; WIDEST + 1] =
+        [const { std::sync::OnceLock::new() }; WIDEST + 1];
+    let c = coarse.clamp(0, WIDEST as i64);
+    GRIDS[c as usize].get_or_init(|| {
+        let mut grid: Vec<(i64, i64)> = (-c..=c)
+            .flat_map(|gy| (-c..=c).map(move |gx| (gx, gy)))
+            .collect();
+        grid.sort_by_key(|(gx, gy)| gx * gx + gy * gy);
+        grid
+    })
 }
 
 /// Connected pieces of part material (not bare board in either photo) in the window: 0
@@ -586,46 +686,62 @@ pub(crate) fn unexplained(
                 y,
                 i,
                 score,
-                settled: (win.r_bare[i] && win.s_bare[i]) || relit(win.r[i], win.s[i]),
+                settled: (win.r_bare[i] && win.s_bare[i])
+                    || relit(&win.r_surface[i], &win.s_surface[i]),
             });
         }
     }
-    let mut left: Vec<(i64, i64, f32)> = Vec::new();
-    for pixels in by_piece.values() {
-        // A part is rigid: it moved as one, then each tile may differ by what a small
-        // turn makes of its distance from the part's centre. A smaller look-alike
-        // package or a changed marking is no such motion.
-        let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
-        let (mut sx, mut sy) = (0f64, 0f64);
-        for p in pixels {
-            (x0, y0, x1, y1) = (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y));
-            sx += p.x as f64;
-            sy += p.y as f64;
-        }
-        let centroid = (sx / pixels.len() as f64, sy / pixels.len() as f64);
-        let extent = Rect::from_corners(x0 as u32, y0 as u32, x1 as u32 + 1, y1 as u32 + 1);
-        let piece_gain = relit_gain(&win, &extent, (0, 0));
-        // Edges decide where a part went; its flat top, shaded anew by the light, would
-        // match anywhere on itself.
-        let edges: Vec<Strong> = pixels
-            .iter()
-            .filter(|p| win.contrast(p.i) >= EDGE_CONTRAST)
-            .copied()
-            .collect();
-        let decisive = if edges.len() >= SAMPLES_PER_TILE / 4 {
-            &edges
-        } else {
-            pixels
-        };
-        let rigid = judge.best_shift(decisive, bound, piece_gain, limits.grow);
-        let mut tiles: std::collections::BTreeMap<(i64, i64), Vec<Strong>> = Default::default();
-        for p in pixels {
-            tiles
-                .entry((p.x.div_euclid(TILE as i64), p.y.div_euclid(TILE as i64)))
-                .or_default()
-                .push(*p);
-        }
-        for ((tx, ty), tile_pixels) in &tiles {
+    let left: Vec<(i64, i64, f32)> = by_piece
+        .par_iter()
+        .flat_map_iter(|(_, pixels)| piece_left(&judge, pixels, bound, limits))
+        .collect();
+    left_pieces(&left, limits)
+}
+
+/// What a piece of part material leaves unexplained, `(x, y, score)` per pixel: a part is
+/// rigid, it moved as one, then each tile may differ by what a small turn makes of its
+/// distance from the part's centre. A smaller look-alike package or a changed marking is
+/// no such motion.
+fn piece_left(
+    judge: &Judge,
+    pixels: &[Strong],
+    bound: i64,
+    limits: &Limits,
+) -> Vec<(i64, i64, f32)> {
+    let win = judge.win;
+    let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
+    let (mut sx, mut sy) = (0f64, 0f64);
+    for p in pixels {
+        (x0, y0, x1, y1) = (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y));
+        sx += p.x as f64;
+        sy += p.y as f64;
+    }
+    let centroid = (sx / pixels.len() as f64, sy / pixels.len() as f64);
+    let extent = Rect::from_corners(x0 as u32, y0 as u32, x1 as u32 + 1, y1 as u32 + 1);
+    let piece_gain = relit_gain(win, &extent, (0, 0));
+    // Edges decide where a part went; its flat top, shaded anew by the light, would
+    // match anywhere on itself.
+    let edges: Vec<Strong> = pixels
+        .iter()
+        .filter(|p| win.contrast(p.i) >= EDGE_CONTRAST)
+        .copied()
+        .collect();
+    let decisive = if edges.len() >= SAMPLES_PER_TILE / 4 {
+        &edges
+    } else {
+        pixels
+    };
+    let rigid = judge.best_shift(decisive, bound, piece_gain, limits.grow);
+    let mut tiles: std::collections::BTreeMap<(i64, i64), Vec<Strong>> = Default::default();
+    for p in pixels {
+        tiles
+            .entry((p.x.div_euclid(TILE as i64), p.y.div_euclid(TILE as i64)))
+            .or_default()
+            .push(*p);
+    }
+    tiles
+        .par_iter()
+        .flat_map_iter(|((tx, ty), tile_pixels)| {
             let t = TILE as i64;
             let tile = Rect::from_corners(
                 (tx * t) as u32,
@@ -633,22 +749,19 @@ pub(crate) fn unexplained(
                 ((tx + 1) * t) as u32,
                 ((ty + 1) * t) as u32,
             );
-            let gain = relit_gain(&win, &tile, rigid);
+            let gain = relit_gain(win, &tile, rigid);
             let centre = tile.centre();
             let dist = (centre[0] - centroid.0).hypot(centre[1] - centroid.1);
             let slack = 1 + (MAX_TURN * dist).ceil() as i64;
             let d = judge.best_shift_near(tile_pixels, rigid, slack, bound, gain, limits.grow);
             // The light on the part as it sits in the suspect, not on what it left.
-            let gain = relit_gain(&win, &tile, d);
-            for p in tile_pixels {
+            let gain = relit_gain(win, &tile, d);
+            tile_pixels.iter().filter_map(move |p| {
                 let c = judge.residual(p, d, gain);
-                if c >= limits.grow {
-                    left.push((p.x, p.y, c));
-                }
-            }
-        }
-    }
-    left_pieces(&left, limits)
+                (c >= limits.grow).then_some((p.x, p.y, c))
+            })
+        })
+        .collect()
 }
 
 /// The unexplained pixels as separate findings: pixels within two of each other belong
