@@ -81,6 +81,16 @@ pub fn eval(args: &EvalArgs) -> Result<u8> {
                 .as_ref()
                 .map_or(String::new(), |r| format!(", REFUSED: {r}"))
         );
+        // What a miss was, so that a weak spot can be looked at without a script.
+        for (t, _) in result.truth.iter().zip(&result.found).filter(|(_, f)| !**f) {
+            let b = &t.bbox;
+            // The truth's note names the kind itself ("removed C48").
+            let what = t.note.clone().unwrap_or_else(|| t.kind.label().to_string());
+            eprintln!(
+                "    missed {what} at x {} y {} ({}x{} px)",
+                b.x, b.y, b.w, b.h
+            );
+        }
         for (all, r) in sweep_results.iter_mut().zip(at_each) {
             all.push(r);
         }
