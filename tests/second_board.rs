@@ -98,3 +98,36 @@ fn finds_smaller_look_alike_packages() {
     );
     assert!(missed.is_empty(), "missed altered parts: {missed:?}");
 }
+
+/// A part taken off a board that also leans and was lit anew: its body must not be
+/// explained by the pads it leaves, which share its colour, nor by a neighbour it could
+/// have moved onto. Full size (6000x4000 at 55 px/mm): the capacitor missed before this
+/// guard was judged on the reduced working copy such photos get.
+#[test]
+fn finds_parts_removed_from_a_harsh_second_board() {
+    let seed = 4001;
+    let mut spec = CaseSpec::new(6000, 4000, seed);
+    spec.variation = VariationLevel::Harsh;
+    spec.px_per_mm = Some(55.0);
+    spec.modifications = 4;
+    spec.difficulty = 0.5;
+    spec.kinds = vec![RegionKind::Added, RegionKind::Altered, RegionKind::Removed];
+    let (case, regions) = compared("removed", seed, &spec);
+    let score = score_case(&case.truth.modifications, &regions);
+    let missed: Vec<_> = case
+        .truth
+        .modifications
+        .iter()
+        .zip(&score.found)
+        .filter(|(m, found)| m.kind == RegionKind::Removed && !**found)
+        .map(|(m, _)| (m.note.clone(), m.bbox))
+        .collect();
+    let removed = case
+        .truth
+        .modifications
+        .iter()
+        .filter(|m| m.kind == RegionKind::Removed)
+        .count();
+    assert!(removed > 0, "the case plants no removal");
+    assert!(missed.is_empty(), "missed removed parts: {missed:?}");
+}

@@ -41,6 +41,11 @@ const EDGE_CONTRAST: u8 = 40;
 const SAMPLES_PER_TILE: usize = 160;
 /// The longest shift searched, working px.
 const MAX_SHIFT_PX: f64 = 40.0;
+/// The share of a region's part material that the suspect may lack before it is a part
+/// taken off, whatever shift would explain it pixel by pixel: a part that moved keeps its
+/// material and one that leans shows more (its side wall), while a removed part's body
+/// can match its own pads or a neighbour of the same colour.
+const GONE_SHARE: f64 = 0.3;
 
 /// The solder mask's colour: the most common chromaticity of the reference.
 #[derive(Clone, Copy, Debug)]
@@ -691,22 +696,41 @@ pub(crate) fn unexplained(
             });
         }
     }
+    let taken_off = material_gone(&win, bbox, limits);
     let left: Vec<(i64, i64, f32)> = by_piece
         .par_iter()
-        .flat_map_iter(|(_, pixels)| piece_left(&judge, pixels, bound, limits))
+        .flat_map_iter(|(_, pixels)| piece_left(&judge, pixels, bound, limits, taken_off))
         .collect();
     left_pieces(&left, limits)
+}
+
+/// Whether the suspect lacks enough of the part material the reference shows in `bbox`
+/// to be missing a part: at least the minimum area, and `GONE_SHARE` of it.
+fn material_gone(win: &Window, bbox: &RectInWork, limits: &Limits) -> bool {
+    let (mut in_reference, mut in_suspect) = (0u64, 0u64);
+    for y in bbox.y as i64..bbox.y1() as i64 {
+        for x in bbox.x as i64..bbox.x1() as i64 {
+            if let Some(i) = win.index(x, y) {
+                in_reference += u64::from(!win.r_bare[i]);
+                in_suspect += u64::from(!win.s_bare[i]);
+            }
+        }
+    }
+    let gone = in_reference.saturating_sub(in_suspect);
+    gone >= limits.min_area && gone as f64 >= GONE_SHARE * in_reference as f64
 }
 
 /// What a piece of part material leaves unexplained, `(x, y, score)` per pixel: a part is
 /// rigid, it moved as one, then each tile may differ by what a small turn makes of its
 /// distance from the part's centre. A smaller look-alike package or a changed marking is
-/// no such motion.
+/// no such motion. Where a part was `taken_off`, no shift explains part material that
+/// became bare board.
 fn piece_left(
     judge: &Judge,
     pixels: &[Strong],
     bound: i64,
     limits: &Limits,
+    taken_off: bool,
 ) -> Vec<(i64, i64, f32)> {
     let win = judge.win;
     let (mut x0, mut y0, mut x1, mut y1) = (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
@@ -757,7 +781,12 @@ fn piece_left(
             // The light on the part as it sits in the suspect, not on what it left.
             let gain = relit_gain(win, &tile, d);
             tile_pixels.iter().filter_map(move |p| {
-                let c = judge.residual(p, d, gain);
+                let vanished = taken_off && !win.r_bare[p.i] && win.s_bare[p.i];
+                let c = if vanished {
+                    p.score
+                } else {
+                    judge.residual(p, d, gain)
+                };
                 (c >= limits.grow).then_some((p.x, p.y, c))
             })
         })
