@@ -218,7 +218,14 @@ fn summary(h: &mut String, session: &Session) {
             h,
             "<tr><th>suspect_from_reference</th><td><code>{}</code></td></tr>",
             rows.iter()
-                .map(|r| format!("[{:.6}, {:.6}, {:.3}]", r[0], r[1], r[2]))
+                .map(|r| {
+                    format!(
+                        "[{}, {}, {}]",
+                        matrix_entry(r[0]),
+                        matrix_entry(r[1]),
+                        matrix_entry(r[2])
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("<br>")
         );
@@ -247,9 +254,27 @@ fn summary(h: &mut String, session: &Session) {
     );
 }
 
+/// One homography entry as a reader can copy it: the perspective terms are around 1e-6,
+/// where six decimals would print 0 and move a far corner by pixels.
+fn matrix_entry(v: f64) -> String {
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.6e}")
+    } else {
+        format!("{v:.6}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keeps_the_perspective_terms_of_a_homography() {
+        assert_eq!(matrix_entry(-3.1200893926779004e-06), "-3.120089e-6");
+        assert_eq!(matrix_entry(0.8987661727852583), "0.898766");
+        assert_eq!(matrix_entry(253.44852590824604), "253.448526");
+        assert_eq!(matrix_entry(0.0), "0.000000");
+    }
 
     #[test]
     fn escapes_markup_and_formats_dates() {
