@@ -409,33 +409,42 @@ impl Judge<'_> {
         best
     }
 
-    /// How many of `pixels` stay above `t` under shift `d`, with the length of the shift
-    /// breaking ties: the smallest motion that explains as much. None as soon as it
-    /// cannot beat `best`.
-    fn cost(
+    /// How many of `pixels` stay above `t` under shift `d`, counted up to `limit` only.
+    fn unexplained_count(
         &self,
         pixels: &[Strong],
         d: (i64, i64),
         gain: f32,
         t: f32,
-        best: Option<(usize, i64)>,
-    ) -> Option<(usize, i64)> {
-        let len = d.0 * d.0 + d.1 * d.1;
-        let give_up = match best {
-            Some((n, best_len)) if len < best_len => n + 1,
-            Some((n, _)) => n,
-            None => usize::MAX,
-        };
+        limit: usize,
+    ) -> usize {
         let mut n = 0;
         for p in pixels {
             if self.residual(p, d, gain) >= t {
                 n += 1;
-                if n >= give_up {
-                    return None;
+                if n >= limit {
+                    break;
                 }
             }
         }
-        Some((n, len))
+        n
+    }
+
+    /// How many of `pixels` stay above `t` under shift `d`, with the length of the shift
+    /// breaking ties (the smallest motion that explains as much), if that is better than
+    /// `best`. Counting stops as soon as it cannot be.
+    fn cost_below(
+        &self,
+        pixels: &[Strong],
+        d: (i64, i64),
+        gain: f32,
+        t: f32,
+        best: (usize, i64),
+    ) -> Option<(usize, i64)> {
+        let len = d.0 * d.0 + d.1 * d.1;
+        let limit = if len < best.1 { best.0 + 1 } else { best.0 };
+        let n = self.unexplained_count(pixels, d, gain, t, limit);
+        (n < limit).then_some((n, len))
     }
 
     /// The shift within `radius` of `centre` (and within `bound`) that leaves fewest of
@@ -454,13 +463,13 @@ impl Judge<'_> {
     ) -> (i64, i64) {
         let stride = (pixels.len() / SAMPLES_PER_TILE).max(1);
         let sample: Vec<Strong> = pixels.iter().step_by(stride).copied().collect();
-        let first = self.cost(&sample, centre, gain, t, None);
-        let mut best = (centre, first.unwrap_or((0, 0)));
+        let first = self.unexplained_count(&sample, centre, gain, t, usize::MAX);
+        let mut best = (centre, (first, centre.0 * centre.0 + centre.1 * centre.1));
         let visit = |d: (i64, i64), best: &mut ((i64, i64), (usize, i64))| {
             if best.1 .0 == 0 || d.0.abs() > bound || d.1.abs() > bound {
                 return;
             }
-            if let Some(c) = self.cost(&sample, d, gain, t, Some(best.1)) {
+            if let Some(c) = self.cost_below(&sample, d, gain, t, best.1) {
                 *best = (d, c);
             }
         };
@@ -781,7 +790,7 @@ fn piece_left(
             // The light on the part as it sits in the suspect, not on what it left.
             let gain = relit_gain(win, &tile, d);
             tile_pixels.iter().filter_map(move |p| {
-                let vanished = taken_off && !win.r_bare[p.i] && win.s_bare[p.i];
+                let vanished = taken_off && !p.settled && !win.r_bare[p.i] && win.s_bare[p.i];
                 let c = if vanished {
                     p.score
                 } else {
