@@ -4,7 +4,9 @@
 use crate::diff::{is_metal, max_filter, ScoreMap, SPECULAR_DISCOUNT};
 mod components;
 mod displaced_edges;
+mod material;
 mod moved_parts;
+mod window;
 
 use crate::normalise::is_two_tone;
 use crate::rect::{Rect, RectInReference, RectInWork};
@@ -14,7 +16,8 @@ use crate::settings::DetectSettings;
 use components::label_runs;
 use displaced_edges::{region_pixels, share_scoring_at, without_hairlines, MIN_WIDER_SHARE};
 use image::RgbImage;
-use moved_parts::{unexplained, BareBoard, Limits};
+use material::BareBoard;
+use moved_parts::{unexplained, Limits};
 use rayon::prelude::*;
 
 const MIN_AREA_WORK_PX: u64 = 40;
