@@ -1,6 +1,16 @@
 //! Connected components of a sparse mask, as runs per row. Masks are sparse, so runs
 //! avoid a per-pixel label image (32 MB at 8 MP) and its page faults.
+use crate::rect::RectInWork;
 use rayon::prelude::*;
+
+/// A component, or what is left of one, in working pixels before conversion to
+/// reference pixels.
+#[derive(Clone, Debug)]
+pub(super) struct WorkRegion {
+    pub(super) bbox: RectInWork,
+    pub(super) area: u64,
+    pub(super) peak: f32,
+}
 
 /// A horizontal run of mask pixels `[x0, x1)` on one row, with its component label
 /// (1-based).

@@ -13,7 +13,7 @@ use crate::rect::{Rect, RectInReference, RectInWork};
 use crate::report::{Region, RegionKind};
 use crate::sample::bilinear_rgb;
 use crate::settings::DetectSettings;
-use components::label_runs;
+use components::{label_runs, WorkRegion};
 use displaced_edges::{region_pixels, share_scoring_at, without_hairlines, MIN_WIDER_SHARE};
 use image::RgbImage;
 use material::BareBoard;
@@ -51,14 +51,6 @@ impl ReferenceSurvey {
             two_tone: is_two_tone(reference),
         }
     }
-}
-
-/// Regions in working pixels before conversion to reference pixels.
-#[derive(Clone, Debug)]
-struct WorkRegion {
-    bbox: RectInWork,
-    area: u64,
-    peak: f32,
 }
 
 /// `ignore_masks` are in reference pixels; `reference_from_work` is the scale from

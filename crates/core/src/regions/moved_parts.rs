@@ -22,9 +22,9 @@
 //! that rule is what keeps an implant touching a moved part from being absorbed. An
 //! added part is material of the suspect that the reference has nowhere near; a removed
 //! part is material of the reference that the suspect has nowhere near.
+use super::components::WorkRegion;
 use super::material::{relit, same_material, BareBoard};
 use super::window::Window;
-use super::WorkRegion;
 use crate::diff::ScoreMap;
 use crate::rect::{Rect, RectInWork};
 use image::RgbImage;
