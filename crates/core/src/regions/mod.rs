@@ -130,7 +130,7 @@ pub(crate) fn find_regions(
             .collect();
         drop(t);
         return (
-            ranked(distinct(kept), reference_from_work, seed_t),
+            ranked(distinct(strongest_first(kept)), reference_from_work, seed_t),
             candidate_peaks,
         );
     }
@@ -156,7 +156,10 @@ pub(crate) fn find_regions(
         })
         .collect();
     drop(t);
-    (ranked(kept, reference_from_work, seed_t), candidate_peaks)
+    (
+        ranked(strongest_first(kept), reference_from_work, seed_t),
+        candidate_peaks,
+    )
 }
 
 /// The candidates no other candidate's box contains. Every strong pixel of a box is
@@ -176,10 +179,16 @@ fn outermost(mut candidates: Vec<(usize, WorkRegion)>) -> Vec<(usize, WorkRegion
     outer
 }
 
-/// `kept` without the weaker of two findings that are one: boxes of outermost candidates
-/// still overlap, so a finding can be judged from two of them.
-fn distinct(mut kept: Vec<(WorkRegion, RegionKind)>) -> Vec<(WorkRegion, RegionKind)> {
+/// `kept` ordered by peak score, strongest first: the order findings are merged and
+/// numbered in.
+fn strongest_first(mut kept: Vec<(WorkRegion, RegionKind)>) -> Vec<(WorkRegion, RegionKind)> {
     kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));
+    kept
+}
+
+/// `kept` (strongest first) without the weaker of two findings that are one: boxes of
+/// outermost candidates still overlap, so a finding can be judged from two of them.
+fn distinct(kept: Vec<(WorkRegion, RegionKind)>) -> Vec<(WorkRegion, RegionKind)> {
     let mut out: Vec<(WorkRegion, RegionKind)> = Vec::with_capacity(kept.len());
     for (r, kind) in kept {
         let inside = |k: &(WorkRegion, RegionKind)| {
@@ -192,13 +201,12 @@ fn distinct(mut kept: Vec<(WorkRegion, RegionKind)>) -> Vec<(WorkRegion, RegionK
     out
 }
 
-/// The kept regions in reference pixels, strongest first, numbered from 1.
+/// The kept regions (strongest first) in reference pixels, numbered from 1.
 fn ranked(
-    mut kept: Vec<(WorkRegion, RegionKind)>,
+    kept: Vec<(WorkRegion, RegionKind)>,
     reference_from_work: f64,
     seed_t: f32,
 ) -> Vec<Region> {
-    kept.sort_by(|a, b| b.0.peak.total_cmp(&a.0.peak));
     kept.into_iter()
         .enumerate()
         .map(|(i, (r, kind))| {
